@@ -1,0 +1,107 @@
+# tlschat: a TLS chat server and client in C on OpenSSL.
+# make | make run | make test | make asan | make certs | make bench | make install
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+CFLAGS     ?= -O2 -g
+LDFLAGS    ?=
+PORT       ?= 8443
+
+OPENSSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
+OPENSSL_LIBS   := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
+ALL_CFLAGS = $(WARN) -Iinclude $(OPENSSL_CFLAGS) $(CFLAGS) -MMD -MP
+LIBS       = $(OPENSSL_LIBS)
+
+LIB_SRC    := $(wildcard src/lib/*.c)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB        := $(BUILD)/libtlschat.a
+
+SERVER_SRC := $(wildcard src/server/*.c)
+CLIENT_SRC := $(wildcard src/client/*.c)
+BENCH_SRC  := $(wildcard src/bench/*.c)
+EXAMPLES   := $(patsubst src/examples/%.c,$(BUILD)/examples/%,$(wildcard src/examples/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# chat.c is pure logic: unit tests link it without the server's main.
+CHAT_OBJ   := $(BUILD)/obj/src/server/chat.o
+
+PROGRAMS   := $(BUILD)/tlschatd $(BUILD)/tlschat
+ifneq ($(BENCH_SRC),)
+PROGRAMS   += $(BUILD)/tlschat-bench
+endif
+
+.PHONY: all run test asan certs bench fuzz install uninstall clean lint
+
+all: $(PROGRAMS) $(EXAMPLES) $(UNITS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/tlschatd: $(SERVER_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tlschat: $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tlschat-bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/examples/%: $(BUILD)/obj/src/examples/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(CHAT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+
+certs/ca.crt certs/server.crt:
+	scripts/gen-certs.sh --dir certs
+
+certs: certs/server.crt
+
+# Build, make certificates if there are none, start the server on localhost.
+run: all certs
+	$(BUILD)/tlschatd --port $(PORT)
+
+test: all
+	BUILD=$(BUILD) tests/run.sh
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+bench: all
+	BUILD=$(BUILD) scripts/bench.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -Iinclude src
+	clang-tidy --quiet $(wildcard src/*/*.c) -- -std=c11 -Iinclude $(OPENSSL_CFLAGS) -D_GNU_SOURCE
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/tlschat
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/tlschatd.1 man/tlschat.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0755 scripts/gen-certs.sh scripts/show-cert.sh $(DESTDIR)$(PREFIX)/share/tlschat/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS))) \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/tlschatd.1 $(DESTDIR)$(PREFIX)/share/man/man1/tlschat.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/tlschat
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,66 @@
+/* conn: one connection over plain TCP or TLS, with the tutorials' verbs.
+ * Pass a struct tls for TLS or NULL for plaintext; nothing else changes.
+ *
+ *   struct conn *c = conn_accept(lfd, tls, err, sizeof err);
+ *   ssize_t n = conn_recv(c, buf, sizeof buf);
+ *   conn_send(c, "accepted\n", 9);
+ *   conn_close(c);
+ *
+ * On a non-blocking fd the calls return CONN_WANT_READ / CONN_WANT_WRITE (wait
+ * for that and call again), as libtls does. */
+#ifndef TLSCHAT_CONN_H
+#define TLSCHAT_CONN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "tls.h"
+
+#define CONN_EOF        0  /* the peer closed cleanly */
+#define CONN_ERROR      (-1)
+#define CONN_WANT_READ  (-2)
+#define CONN_WANT_WRITE (-3)
+#define CONN_DONE       1  /* conn_handshake / conn_shutdown finished */
+
+struct conn;
+
+enum conn_role { CONN_SERVER, CONN_CLIENT };
+
+/* Wrap a connected fd (the conn owns it from now on, also on failure).
+ * servername: client side, the name to send and verify (NULL: none). */
+struct conn *conn_new(int fd, struct tls *tls, enum conn_role role, const char *servername,
+                      char *err, size_t errlen);
+
+/* accept + handshake, blocking. NULL with a sentence in err. */
+struct conn *conn_accept(int lfd, struct tls *tls, char *err, size_t errlen);
+
+/* connect + handshake, blocking. servername: NULL means host. */
+struct conn *conn_connect(const char *host, const char *port, struct tls *tls,
+                          const char *servername, int timeout_ms, char *err, size_t errlen);
+
+/* CONN_DONE, CONN_WANT_*, or CONN_ERROR. A plaintext conn is done at once. */
+int conn_handshake(struct conn *c);
+
+/* > 0 bytes, CONN_EOF, CONN_ERROR, CONN_WANT_*. */
+ssize_t conn_recv(struct conn *c, void *buf, size_t len);
+ssize_t conn_send(struct conn *c, const void *buf, size_t len);
+
+/* Blocking helpers: all of buf, or CONN_ERROR / CONN_EOF. */
+ssize_t conn_send_all(struct conn *c, const void *buf, size_t len);
+
+/* Send close_notify (TLS) / shut down writing (plain). CONN_DONE or CONN_WANT_*. */
+int conn_shutdown(struct conn *c);
+
+/* Best-effort close_notify, close the fd, free. NULL is fine. */
+void conn_close(struct conn *c);
+
+int conn_fd(const struct conn *c);
+int conn_is_tls(const struct conn *c);
+/* Bytes decrypted and buffered inside TLS: read them before waiting on the fd. */
+int conn_pending(const struct conn *c);
+const char *conn_error(const struct conn *c);
+const char *conn_peer(const struct conn *c);
+/* Fills s; returns 0, or -1 for a plaintext conn (s says "plaintext"). */
+int conn_summary(const struct conn *c, struct tls_summary *s);
+
+#endif

@@ -1,0 +1,32 @@
+/* linebuf: bytes in, whole lines out. No I/O. */
+#ifndef TLSCHAT_LINEBUF_H
+#define TLSCHAT_LINEBUF_H
+
+#include <stddef.h>
+
+struct linebuf {
+    char *buf;
+    size_t start;    /* first byte not yet returned as a line */
+    size_t scanned;  /* bytes after start already known to hold no '\n' */
+    size_t len;      /* bytes held */
+    size_t cap;
+    size_t max_line; /* longest line accepted, without its "\n" or "\r\n" */
+};
+
+#define LINEBUF_TOO_LONG (-1)
+
+void linebuf_init(struct linebuf *lb, size_t max_line);
+void linebuf_free(struct linebuf *lb);
+
+/* Append bytes. Returns 0, or -1 when out of memory. */
+int linebuf_append(struct linebuf *lb, const void *data, size_t n);
+
+/* Take the next whole line: 1 with line and len set (no "\n", no trailing "\r"; the
+ * pointer lives until the next append), 0 when no whole line is held yet, or
+ * LINEBUF_TOO_LONG when a line passes max_line (with or without its newline). */
+int linebuf_next(struct linebuf *lb, const char **line, size_t *len);
+
+/* Bytes held that are not yet part of a returned line. */
+size_t linebuf_pending(const struct linebuf *lb);
+
+#endif

@@ -1,0 +1,12 @@
+/* text: make received text safe to print on someone's terminal. */
+#ifndef TLSCHAT_TEXT_H
+#define TLSCHAT_TEXT_H
+
+#include <stddef.h>
+
+/* In place: drop control characters other than tab (C0, DEL, and the C1 range
+ * U+0080..U+009F that some terminals obey), replace bytes that are not UTF-8
+ * with '?'. Returns the new length; s is not NUL-terminated by it. */
+size_t text_sanitize(char *s, size_t len);
+
+#endif

@@ -1,0 +1,275 @@
+/* net: plain sockets. Every failure becomes one sentence in err. */
+#define _GNU_SOURCE
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
+                                                           const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int resolve(const char *host, const char *port, int passive, struct addrinfo **res,
+                   char *err, size_t errlen)
+{
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = passive ? AI_PASSIVE : AI_ADDRCONFIG;
+    if (host && !*host)
+        host = NULL;
+    int rc = getaddrinfo(host, port, &hints, res);
+    if (rc == 0)
+        return 0;
+    if (rc == EAI_SERVICE)
+        set_err(err, errlen, "'%s' is not a port number (use 1-65535)", port);
+    else if (rc == EAI_SYSTEM)
+        set_err(err, errlen, "cannot resolve '%s': %s", host ? host : "*", strerror(errno));
+    else
+        set_err(err, errlen, "cannot resolve host '%s': %s (check the spelling, or use an IP address)",
+                host ? host : "*", gai_strerror(rc));
+    return -1;
+}
+
+static int open_listener(const struct addrinfo *ai, int backlog, char *err, size_t errlen)
+{
+    char where[NET_ADDRSTRLEN];
+    net_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+        set_err(err, errlen, "cannot make a socket for %s: %s", where, strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    /* Restart at once after a stop, without waiting out TIME_WAIT. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        int e = errno;
+        const char *hint = e == EADDRINUSE   ? " (is another server running? pick another --port)"
+                           : e == EACCES      ? " (ports below 1024 need root: pick --port 1024 or above)"
+                           : e == EADDRNOTAVAIL ? " (this machine has no such address: check --listen)"
+                                                : "";
+        set_err(err, errlen, "cannot listen on %s: %s%s", where, strerror(e), hint);
+        close(fd);
+        return -1;
+    }
+    if (listen(fd, backlog) < 0) {
+        set_err(err, errlen, "cannot listen on %s: %s", where, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void set_port(struct sockaddr *sa, unsigned short port)
+{
+    if (sa->sa_family == AF_INET)
+        ((struct sockaddr_in *)(void *)sa)->sin_port = htons(port);
+    else if (sa->sa_family == AF_INET6)
+        ((struct sockaddr_in6 *)(void *)sa)->sin6_port = htons(port);
+}
+
+static unsigned short bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
+int net_listen_all(const char *host, const char *port, int backlog, int *fds, int maxfds,
+                   char *err, size_t errlen)
+{
+    struct addrinfo *res;
+    if (maxfds < 1 || resolve(host, port, 1, &res, err, errlen) < 0)
+        return -1;
+    int n = 0;
+    unsigned short chosen = 0;
+    for (struct addrinfo *ai = res; ai && n < maxfds; ai = ai->ai_next) {
+        if (chosen)
+            set_port(ai->ai_addr, chosen); /* port 0: one port for every address */
+        int fd = open_listener(ai, backlog, err, errlen);
+        if (fd < 0) {
+            if (errno == EAFNOSUPPORT && ai->ai_next)
+                continue; /* no IPv6 here: the IPv4 address will do */
+            for (int i = 0; i < n; i++)
+                close(fds[i]);
+            freeaddrinfo(res);
+            return -1;
+        }
+        chosen = bound_port(fd);
+        fds[n++] = fd;
+    }
+    freeaddrinfo(res);
+    return n;
+}
+
+int net_listen(const char *host, const char *port, int backlog, char *err, size_t errlen)
+{
+    int fd;
+    return net_listen_all(host, port, backlog, &fd, 1, err, errlen) == 1 ? fd : -1;
+}
+
+int net_accept(int lfd, char *err, size_t errlen)
+{
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            int fl = fcntl(lfd, F_GETFL);
+            if (fl >= 0 && (fl & O_NONBLOCK))
+                net_set_nonblocking(fd, 1);
+            return fd;
+        }
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return NET_WOULDBLOCK;
+        const char *hint = (errno == EMFILE || errno == ENFILE)
+                               ? " (too many open files: raise the limit with ulimit -n)"
+                               : "";
+        set_err(err, errlen, "cannot accept a connection: %s%s", strerror(errno), hint);
+        return -1;
+    }
+}
+
+/* connect(2) that gives up after timeout_ms; returns 0 or an errno. */
+static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
+{
+    if (timeout_ms <= 0)
+        return connect(fd, sa, len) == 0 ? 0 : errno;
+    net_set_nonblocking(fd, 1);
+    int rc = connect(fd, sa, len);
+    int e = rc == 0 ? 0 : errno;
+    if (e == EINPROGRESS) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        do
+            rc = poll(&p, 1, timeout_ms);
+        while (rc < 0 && errno == EINTR);
+        if (rc == 0) {
+            e = ETIMEDOUT;
+        } else {
+            socklen_t el = sizeof e;
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+                e = errno;
+        }
+    }
+    net_set_nonblocking(fd, 0);
+    return e;
+}
+
+int net_connect(const char *host, const char *port, int timeout_ms, char *err, size_t errlen)
+{
+    struct addrinfo *res;
+    if (resolve(host, port, 0, &res, err, errlen) < 0)
+        return -1;
+    int fd = -1, e = 0;
+    char where[NET_ADDRSTRLEN] = "";
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            e = errno;
+            continue;
+        }
+        net_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+        e = connect_timeout(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms);
+        if (e == 0)
+            break;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd >= 0)
+        return fd;
+    char secs[32];
+    snprintf(secs, sizeof secs, "%d.%d s", timeout_ms / 1000, (timeout_ms % 1000) / 100);
+    if (e == ECONNREFUSED)
+        set_err(err, errlen, "connection refused by %s (is tlschatd running, and on port %s?)", where,
+                port);
+    else if (e == ETIMEDOUT)
+        set_err(err, errlen, "timed out after %s connecting to %s (is the address right, or a firewall in the way?)",
+                secs, where);
+    else if (e == ENETUNREACH || e == EHOSTUNREACH)
+        set_err(err, errlen, "cannot reach %s: %s (check the address and your network)", where,
+                strerror(e));
+    else
+        set_err(err, errlen, "cannot connect to %s: %s", where[0] ? where : host, strerror(e));
+    return -1;
+}
+
+int net_set_nonblocking(int fd, int on)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return -1;
+    fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+    return fcntl(fd, F_SETFL, fl);
+}
+
+void net_addr_text(const struct sockaddr *sa, socklen_t salen, char *buf, size_t buflen)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    (void)salen;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        port = ntohs(in->sin_port);
+        snprintf(buf, buflen, "%s:%u", host, port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        port = ntohs(in6->sin6_port);
+        snprintf(buf, buflen, "[%s]:%u", host, port);
+    } else {
+        snprintf(buf, buflen, "(unknown address)");
+    }
+}
+
+void net_peer_text(int fd, char *buf, size_t buflen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+        net_addr_text((struct sockaddr *)&ss, len, buf, buflen);
+    else
+        snprintf(buf, buflen, "(unknown peer)");
+}
+
+void net_local_text(int fd, char *buf, size_t buflen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+        net_addr_text((struct sockaddr *)&ss, len, buf, buflen);
+    else
+        snprintf(buf, buflen, "(unknown address)");
+}
+
+int net_is_ip_literal(const char *host)
+{
+    unsigned char tmp[sizeof(struct in6_addr)];
+    return host && (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1);
+}

@@ -1,0 +1,490 @@
+/* tls: struct tls_config to an SSL_CTX with secure defaults, peer verification,
+ * key logging, session summaries, and OpenSSL errors turned into sentences. */
+#define _GNU_SOURCE
+#include "tls.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "net.h"
+
+#define PIN_HEX_LEN 64
+
+struct tls {
+    SSL_CTX *ctx;
+    int server;
+    char *cert_file, *key_file, *ca_file, *client_ca_file;
+    unsigned char pin[32];
+    int has_pin;
+    int insecure;
+    int min_version;
+    size_t pad;
+    FILE *keylog; /* NSS key log, opened once, shared by every session */
+    char verified_by[300];
+};
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
+                                                           const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void tls_config_init(struct tls_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->min_version = TLS_V1_2;
+}
+
+static void keylog_line(const SSL *ssl, const char *line)
+{
+    struct tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (t && t->keylog) {
+        fprintf(t->keylog, "%s\n", line);
+        fflush(t->keylog);
+    }
+}
+
+static int open_keylog(struct tls *t, const struct tls_config *cfg, char *err, size_t errlen)
+{
+    const char *path = cfg->keylog_file;
+    if (!path && !cfg->ignore_env)
+        path = getenv("SSLKEYLOGFILE");
+    if (!path || !*path)
+        return 0;
+    /* Secrets: owner-only, appended so several runs share one file. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0 || !(t->keylog = fdopen(fd, "a"))) {
+        set_err(err, errlen, "cannot open the key log '%s': %s (check the path, or unset SSLKEYLOGFILE)",
+                path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    fprintf(stderr,
+            "WARNING: writing TLS session keys to '%s': anyone who reads that file can decrypt "
+            "this traffic. Use it only to inspect your own sessions, then delete it.\n",
+            path);
+    return 0;
+}
+
+static int parse_pin(struct tls *t, const char *pin, char *err, size_t errlen)
+{
+    const char *hex = pin;
+    if (strncmp(hex, "sha256:", 7) == 0)
+        hex += 7;
+    size_t n = 0;
+    unsigned char out[32];
+    for (const char *p = hex; *p; p++) {
+        if (*p == ':')
+            continue; /* accept openssl's AA:BB:.. form too */
+        if (!isxdigit((unsigned char)*p) || n >= 2 * sizeof out) {
+            n = 0;
+            break;
+        }
+        int v = isdigit((unsigned char)*p) ? *p - '0' : tolower((unsigned char)*p) - 'a' + 10;
+        if (n % 2 == 0)
+            out[n / 2] = (unsigned char)(v << 4);
+        else
+            out[n / 2] |= (unsigned char)v;
+        n++;
+    }
+    if (n != PIN_HEX_LEN) {
+        set_err(err, errlen, "--pin '%s' is not a SHA-256 fingerprint: expected sha256: and 64 hex digits (scripts/show-cert.sh prints it)",
+                pin);
+        return -1;
+    }
+    memcpy(t->pin, out, sizeof out);
+    t->has_pin = 1;
+    return 0;
+}
+
+/* Pin: the leaf must be the pinned certificate; with a pin and no CA, the pin
+ * alone authenticates the server (as ssh's known_hosts does). */
+static int verify_cb(int ok, X509_STORE_CTX *store)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct tls *t = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+    if (!t || !t->has_pin)
+        return ok;
+    int pin_only = t->ca_file == NULL;
+    if (X509_STORE_CTX_get_error_depth(store) != 0)
+        return pin_only ? 1 : ok;
+    X509 *leaf = X509_STORE_CTX_get_current_cert(store);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!leaf || !X509_digest(leaf, EVP_sha256(), md, &mdlen) || mdlen != 32 ||
+        memcmp(md, t->pin, 32) != 0) {
+        X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+        return 0;
+    }
+    return pin_only ? 1 : ok;
+}
+
+static int read_error(const char *what, const char *path, const char *option, char *err,
+                      size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        const char *hint = errno == ENOENT ? " (make certificates with scripts/gen-certs.sh or 'make certs', or name the file with "
+                                           : " (check its permissions, or name another file with ";
+        set_err(err, errlen, "cannot read the %s '%s': %s%s%s)", what, path, strerror(errno), hint,
+                option);
+    } else {
+        fclose(f);
+        unsigned long e = ERR_peek_last_error();
+        set_err(err, errlen, "the %s '%s' is not valid PEM (%s): is it the right file for %s?", what, path,
+                e ? ERR_reason_error_string(e) : "unreadable", option);
+    }
+    ERR_clear_error();
+    return -1;
+}
+
+static int load_cert_and_key(SSL_CTX *ctx, const char *cert, const char *key, char *err,
+                             size_t errlen)
+{
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+        return read_error("certificate", cert, "--cert", err, errlen);
+    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+        unsigned long e = ERR_peek_last_error();
+        if (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH) {
+            ERR_clear_error();
+            set_err(err, errlen, "the key '%s' does not match the certificate '%s' (use the key that was made with it)",
+                    key, cert);
+            return -1;
+        }
+        return read_error("private key", key, "--key", err, errlen);
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        ERR_clear_error();
+        set_err(err, errlen, "the key '%s' does not match the certificate '%s' (use the key that was made with it)",
+                key, cert);
+        return -1;
+    }
+    return 0;
+}
+
+static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(t->server ? TLS_server_method() : TLS_client_method());
+    if (!ctx) {
+        set_err(err, errlen, "cannot make a TLS context: %s", ERR_reason_error_string(ERR_get_error()));
+        return NULL;
+    }
+    SSL_CTX_set_app_data(ctx, t);
+    SSL_CTX_set_min_proto_version(ctx, t->min_version == TLS_V1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    /* TLS 1.2: forward secrecy and AEAD only. TLS 1.3 suites are all fine. */
+    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    /* Non-blocking writes may return part of a buffer and retry from a moved one. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
+    if (t->pad)
+        SSL_CTX_set_block_padding(ctx, t->pad);
+    if (t->keylog)
+        SSL_CTX_set_keylog_callback(ctx, keylog_line);
+
+    if (t->server) {
+        if (load_cert_and_key(ctx, t->cert_file, t->key_file, err, errlen) < 0)
+            goto fail;
+        if (t->client_ca_file) {
+            STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(t->client_ca_file);
+            if (!names || SSL_CTX_load_verify_locations(ctx, t->client_ca_file, NULL) != 1) {
+                sk_X509_NAME_pop_free(names, X509_NAME_free);
+                read_error("client CA", t->client_ca_file, "--client-ca", err, errlen);
+                goto fail;
+            }
+            SSL_CTX_set_client_CA_list(ctx, names);
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        }
+        /* One server, many clients: never resume across a reload with stale ids. */
+        SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"tlschatd", 8);
+    } else {
+        if (t->cert_file && load_cert_and_key(ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
+                                              err, errlen) < 0)
+            goto fail;
+        if (t->insecure) {
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+        } else {
+            if (t->ca_file && SSL_CTX_load_verify_locations(ctx, t->ca_file, NULL) != 1) {
+                read_error("CA certificate", t->ca_file, "--ca", err, errlen);
+                goto fail;
+            }
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
+        }
+    }
+    return ctx;
+fail:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, size_t errlen)
+{
+    struct tls *t = calloc(1, sizeof *t);
+    if (!t) {
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->server = server;
+    t->cert_file = dup_or_null(cfg->cert_file);
+    t->key_file = dup_or_null(cfg->key_file);
+    t->ca_file = dup_or_null(cfg->ca_file);
+    t->client_ca_file = dup_or_null(cfg->client_ca_file);
+    t->insecure = cfg->insecure;
+    t->min_version = cfg->min_version;
+    t->pad = cfg->pad;
+    if (cfg->min_version != TLS_V1_2 && cfg->min_version != TLS_V1_3) {
+        set_err(err, errlen, "unknown minimum TLS version (use 1.2 or 1.3)");
+        goto fail;
+    }
+    if (cfg->pad > 16384) {
+        set_err(err, errlen, "padding block %zu is larger than a TLS record (use 1-16384)", cfg->pad);
+        goto fail;
+    }
+    if (server && !cfg->cert_file) {
+        set_err(err, errlen, "a TLS server needs a certificate (--cert and --key)");
+        goto fail;
+    }
+    if (!server && cfg->pin && parse_pin(t, cfg->pin, err, errlen) < 0)
+        goto fail;
+    if (!server && !cfg->insecure && !cfg->ca_file && !t->has_pin) {
+        set_err(err, errlen, "nothing to verify the server with: name its CA with --ca, or its certificate with --pin");
+        goto fail;
+    }
+    if (open_keylog(t, cfg, err, errlen) < 0)
+        goto fail;
+    if (!(t->ctx = make_ctx(t, err, errlen)))
+        goto fail;
+    if (!server) {
+        if (t->insecure)
+            snprintf(t->verified_by, sizeof t->verified_by, "NOTHING (--insecure)");
+        else if (t->has_pin && t->ca_file)
+            snprintf(t->verified_by, sizeof t->verified_by, "CA %s and --pin", t->ca_file);
+        else if (t->has_pin)
+            snprintf(t->verified_by, sizeof t->verified_by, "--pin");
+        else
+            snprintf(t->verified_by, sizeof t->verified_by, "CA %s", t->ca_file);
+    }
+    return t;
+fail:
+    tls_free(t);
+    return NULL;
+}
+
+struct tls *tls_server_new(const struct tls_config *cfg, char *err, size_t errlen)
+{
+    return tls_new(cfg, 1, err, errlen);
+}
+
+struct tls *tls_client_new(const struct tls_config *cfg, char *err, size_t errlen)
+{
+    return tls_new(cfg, 0, err, errlen);
+}
+
+void tls_free(struct tls *t)
+{
+    if (!t)
+        return;
+    SSL_CTX_free(t->ctx);
+    if (t->keylog)
+        fclose(t->keylog);
+    free(t->cert_file);
+    free(t->key_file);
+    free(t->ca_file);
+    free(t->client_ca_file);
+    free(t);
+}
+
+int tls_reload(struct tls *t, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = make_ctx(t, err, errlen);
+    if (!ctx)
+        return -1;
+    /* Each SSL holds its own reference to the context it was made from. */
+    SSL_CTX_free(t->ctx);
+    t->ctx = ctx;
+    return 0;
+}
+
+int tls_is_server(const struct tls *t)
+{
+    return t->server;
+}
+
+int tls_requires_client_cert(const struct tls *t)
+{
+    return t->server && t->client_ca_file != NULL;
+}
+
+const char *tls_verified_by(const struct tls *t)
+{
+    return t->verified_by;
+}
+
+SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_t errlen)
+{
+    SSL *ssl = SSL_new(t->ctx);
+    if (!ssl || SSL_set_fd(ssl, fd) != 1) {
+        set_err(err, errlen, "cannot start a TLS session: %s", ERR_reason_error_string(ERR_get_error()));
+        SSL_free(ssl);
+        return NULL;
+    }
+    if (t->server) {
+        SSL_set_accept_state(ssl);
+        return ssl;
+    }
+    SSL_set_connect_state(ssl);
+    if (servername && *servername) {
+        int ip = net_is_ip_literal(servername);
+        if (!ip)
+            SSL_set_tlsext_host_name(ssl, servername); /* SNI: names only, never IP literals */
+        /* With a pin alone, the pin is the identity: no name to check. */
+        if (!t->insecure && !(t->has_pin && !t->ca_file)) {
+            int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), servername)
+                        : SSL_set1_host(ssl, servername);
+            if (ok != 1) {
+                set_err(err, errlen, "'%s' is not a host name or address that can be verified", servername);
+                SSL_free(ssl);
+                return NULL;
+            }
+        }
+    }
+    return ssl;
+}
+
+static const char *verify_hint(long v)
+{
+    switch (v) {
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+        return "does --ca name the CA that signed the server?";
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return "connect by a name the certificate lists (scripts/show-cert.sh shows them), pass --servername, or remake it with gen-certs.sh --san";
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        return "make a new certificate with scripts/gen-certs.sh, or check this machine's clock";
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return "is this machine's clock right?";
+    case X509_V_ERR_APPLICATION_VERIFICATION:
+        return "the server certificate is not the one --pin names: check who you are talking to";
+    case X509_V_ERR_INVALID_PURPOSE:
+        return "the certificate is not made for this use: remake it with scripts/gen-certs.sh";
+    default:
+        return "check the certificates with scripts/show-cert.sh";
+    }
+}
+
+void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
+{
+    int code = SSL_get_error(ssl, ret);
+    int server = SSL_is_server(ssl);
+    unsigned long e = ERR_peek_last_error();
+    int reason = ERR_GET_REASON(e);
+    long v = SSL_get_verify_result(ssl);
+    const char *peer = server ? "the client" : "the server";
+    int in_handshake = !SSL_is_init_finished(ssl);
+
+    if (!server && v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+        set_err(err, errlen, "certificate verify failed: %s (%s)", X509_verify_cert_error_string(v),
+                verify_hint(v));
+    } else if (server && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+        set_err(err, errlen, "client certificate verify failed: %s", X509_verify_cert_error_string(v));
+    } else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+        set_err(err, errlen, "the client sent no certificate, and this server requires one (--client-ca)");
+    } else if (reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED) {
+        set_err(err, errlen, "the server requires a client certificate: pass --cert and --key");
+    } else if (reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA || reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
+               reason == SSL_R_TLSV1_ALERT_DECRYPT_ERROR || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
+               reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN) {
+        set_err(err, errlen, "%s rejected our certificate (%s): %s", peer, ERR_reason_error_string(e),
+                server ? "is the client's --ca the CA that signed this server?"
+                       : "was it signed by the CA the server trusts (--client-ca)?");
+    } else if (!server && (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_HTTP_REQUEST ||
+                           reason == SSL_R_PACKET_LENGTH_TOO_LONG || reason == SSL_R_UNKNOWN_PROTOCOL) && in_handshake) {
+        set_err(err, errlen, "the server answered in plaintext: is it running with --plain?");
+    } else if (server && in_handshake &&
+               (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_HTTP_REQUEST ||
+                reason == SSL_R_UNKNOWN_PROTOCOL || reason == SSL_R_PACKET_LENGTH_TOO_LONG)) {
+        set_err(err, errlen, "the client did not speak TLS (%s)", ERR_reason_error_string(e));
+    } else if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
+               reason == SSL_R_NO_PROTOCOLS_AVAILABLE) {
+        set_err(err, errlen, "%s does not support this TLS version (check --tls-min on both sides)", peer);
+    } else if (reason == SSL_R_NO_SHARED_CIPHER || reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE) {
+        set_err(err, errlen, "no cipher or key type in common with %s (%s)", peer, ERR_reason_error_string(e));
+    } else if ((code == SSL_ERROR_SYSCALL && e == 0) || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        if (in_handshake && !server)
+            set_err(err, errlen, "the server closed the connection during the TLS handshake: is it a plaintext server (--plain)?");
+        else if (in_handshake)
+            set_err(err, errlen, "the client closed the connection during the TLS handshake");
+        else
+            set_err(err, errlen, "%s closed the connection without a TLS close_notify (it may have been cut)", peer);
+    } else if (code == SSL_ERROR_SYSCALL) {
+        set_err(err, errlen, "connection to %s failed: %s", peer, errno ? strerror(errno) : "unexpected end");
+    } else if (e) {
+        set_err(err, errlen, "TLS %s failed: %s", in_handshake ? "handshake" : "session", ERR_reason_error_string(e));
+    } else {
+        set_err(err, errlen, "TLS %s failed (OpenSSL error %d)", in_handshake ? "handshake" : "session", code);
+    }
+    ERR_clear_error();
+}
+
+void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_t buflen)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) || buflen < 8 + 2 * mdlen) {
+        snprintf(buf, buflen, "?");
+        return;
+    }
+    strcpy(buf, "sha256:");
+    for (unsigned i = 0; i < mdlen; i++)
+        snprintf(buf + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+void tls_ssl_summary(SSL *ssl, struct tls_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->version, sizeof s->version, "%s", SSL_get_version(ssl));
+    snprintf(s->cipher, sizeof s->cipher, "%s", SSL_get_cipher_name(ssl));
+    int nid = SSL_get_negotiated_group(ssl);
+    const char *g = nid > 0 ? SSL_group_to_name(ssl, nid) : NULL;
+    snprintf(s->group, sizeof s->group, "%s", g ? g : "none");
+    X509 *peer = SSL_get1_peer_certificate(ssl);
+    if (!peer)
+        return;
+    X509_NAME *name = X509_get_subject_name(peer);
+    X509_NAME_oneline(name, s->subject, sizeof s->subject);
+    X509_NAME_get_text_by_NID(name, NID_commonName, s->cn, sizeof s->cn);
+    unsigned char *der = NULL;
+    int len = i2d_X509(peer, &der);
+    if (len > 0)
+        tls_fingerprint_text(der, (size_t)len, s->fingerprint, sizeof s->fingerprint);
+    OPENSSL_free(der);
+    X509_free(peer);
+    s->verified = SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE;
+}

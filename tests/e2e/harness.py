@@ -1,0 +1,273 @@
+"""Shared helpers for the end-to-end tests: real binaries, real sockets,
+loopback only, and waits on conditions with deadlines, never bare sleeps."""
+import atexit
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+TLSCHATD = os.path.join(BUILD, "tlschatd")
+TLSCHAT = os.path.join(BUILD, "tlschat")
+EXAMPLES = os.path.join(BUILD, "examples")
+GEN_CERTS = os.path.join(ROOT, "scripts", "gen-certs.sh")
+
+# Generous: tests must pass on a loaded 2-core machine, and under ASan.
+TIMEOUT = float(os.environ.get("TLSCHAT_TEST_TIMEOUT", "20"))
+
+_certs_dir = None
+
+
+def certs():
+    """A CA, a server certificate and client certificates alice, bob, carol,
+    made once per run by the project's own script into a temporary folder."""
+    global _certs_dir
+    if _certs_dir is None:
+        d = tempfile.mkdtemp(prefix="tlschat-certs-")
+        atexit.register(shutil.rmtree, d, True)
+        subprocess.run([GEN_CERTS, "--dir", d, "--client", "alice", "--client", "bob",
+                        "--client", "carol"], check=True, stdout=subprocess.DEVNULL)
+        _certs_dir = d
+    return _certs_dir
+
+
+def cert(name):
+    return os.path.join(certs(), name)
+
+
+def free_port():
+    """Only for peers that cannot be told port 0 (our own programs can)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proc:
+    """A child process whose stdout and stderr lines are collected as they come."""
+
+    def __init__(self, argv, stdin=subprocess.PIPE, env=None, cwd=None, name=None):
+        self.name = name or os.path.basename(argv[0])
+        full_env = dict(os.environ)
+        full_env.pop("SSLKEYLOGFILE", None)
+        if env:
+            full_env.update(env)
+        self.p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=full_env, cwd=cwd or ROOT)
+        self.lines = {"out": [], "err": []}
+        self.cond = threading.Condition()
+        self.threads = [threading.Thread(target=self._read, args=(self.p.stdout, "out"), daemon=True),
+                        threading.Thread(target=self._read, args=(self.p.stderr, "err"), daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _read(self, f, which):
+        for raw in iter(f.readline, b""):
+            with self.cond:
+                self.lines[which].append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.lines[which].append(None)  # end of stream
+            self.cond.notify_all()
+
+    def text(self, which="err"):
+        with self.cond:
+            return "\n".join(x for x in self.lines[which] if x is not None)
+
+    def wait_line(self, pattern, which="err", timeout=TIMEOUT, start=0):
+        """First line (from index start) matching the regex; AssertionError on timeout."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            i = start
+            while True:
+                buf = self.lines[which]
+                while i < len(buf):
+                    if buf[i] is None:
+                        raise AssertionError(f"{self.name}: stream {which} ended without /{pattern}/:\n"
+                                             + self.text(which))
+                    m = rx.search(buf[i])
+                    if m:
+                        return m
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.name}: no line /{pattern}/ on std{which} in {timeout}s:\n"
+                                         + self.text(which))
+                self.cond.wait(left)
+
+    def count(self, which="err"):
+        with self.cond:
+            return len([x for x in self.lines[which] if x is not None])
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.p.stdin.write(data)
+        self.p.stdin.flush()
+
+    def close_stdin(self):
+        try:
+            self.p.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    def wait(self, timeout=TIMEOUT):
+        """Exit status; fails the test when the process does not end in time."""
+        try:
+            rc = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"{self.name} did not exit within {timeout}s:\n" + self.text("err"))
+        for t in self.threads:
+            t.join(timeout)
+        return rc
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        self.p.send_signal(sig)
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def run(argv, input=None, timeout=TIMEOUT, env=None):
+    """Run to completion: (status, stdout, stderr) as text."""
+    full_env = dict(os.environ)
+    full_env.pop("SSLKEYLOGFILE", None)
+    if env:
+        full_env.update(env)
+    r = subprocess.run(argv, input=input.encode() if isinstance(input, str) else input,
+                       capture_output=True, timeout=timeout, env=full_env, cwd=ROOT)
+    return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+
+
+class Server(Proc):
+    """tlschatd on 127.0.0.1 and a port of the kernel's choosing."""
+
+    def __init__(self, *args, plain=False, tls=True, env=None, listen="127.0.0.1"):
+        argv = [TLSCHATD, "--listen", listen, "--port", "0"]
+        if plain:
+            argv.append("--plain")
+        elif tls and "--cert" not in args:
+            argv += ["--cert", cert("server.crt"), "--key", cert("server.key")]
+        argv += list(args)
+        super().__init__(argv, stdin=subprocess.DEVNULL, env=env, name="tlschatd")
+        m = self.wait_line(r"listening on (\S+):(\d+)")
+        self.port = int(m.group(2))
+        self.host = "127.0.0.1" if listen == "127.0.0.1" else m.group(1).strip("[]")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.alive():
+            self.signal(sig)
+        return self.wait()
+
+
+class LineConn:
+    """A Python peer: a socket (TLS through Python's ssl module, or plain) read
+    line by line with deadlines."""
+
+    def __init__(self, port, tls=True, host="127.0.0.1", ca=None, certfile=None, keyfile=None,
+                 server_hostname="localhost", handshake=True):
+        raw = socket.create_connection((host, port), timeout=TIMEOUT)
+        if tls:
+            ctx = ssl.create_default_context(cafile=ca or cert("ca.crt"))
+            if certfile:
+                ctx.load_cert_chain(certfile, keyfile)
+            self.sock = ctx.wrap_socket(raw, server_hostname=server_hostname,
+                                        do_handshake_on_connect=handshake)
+        else:
+            self.sock = raw
+        self.buf = b""
+
+    def send(self, line):
+        if isinstance(line, str):
+            line = line.encode()
+        self.sock.sendall(line if line.endswith(b"\n") else line + b"\n")
+
+    def sendraw(self, data):
+        self.sock.sendall(data)
+
+    def readline(self, timeout=TIMEOUT):
+        """The next line as text, or None at end of stream."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no line within {timeout}s (have {self.buf[:200]!r})")
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except (ssl.SSLError, ConnectionResetError) as e:
+                if self.buf:
+                    break
+                raise AssertionError(f"connection failed: {e}")
+            if not chunk:
+                if not self.buf:
+                    return None
+                break
+            self.buf += chunk
+        line, sep, rest = self.buf.partition(b"\n")
+        self.buf = rest
+        return line.decode("utf-8", "replace").rstrip("\r")
+
+    def expect(self, pattern, timeout=TIMEOUT, skip=True):
+        """Read lines until one matches (skip=True) or the next one must match."""
+        rx = re.compile(pattern)
+        seen = []
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.readline(max(0.01, deadline - time.monotonic()))
+            if line is None:
+                raise AssertionError(f"connection closed before /{pattern}/; saw {seen}")
+            if rx.search(line):
+                return line
+            seen.append(line)
+            if not skip:
+                raise AssertionError(f"expected /{pattern}/, got {line!r}")
+
+    def closed(self, timeout=TIMEOUT):
+        """True when the peer closes (lines before the close are dropped)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.readline(max(0.01, deadline - time.monotonic())) is None:
+                    return True
+            except AssertionError as e:
+                if "connection failed" in str(e):
+                    return True
+                raise
+        return False
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def wait_for(cond, timeout=TIMEOUT, what="condition", step=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def have(cmd):
+    return shutil.which(cmd) is not None
