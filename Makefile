@@ -28,8 +28,8 @@ BENCH_SRC  := $(wildcard src/bench/*.c)
 EXAMPLES   := $(patsubst src/examples/%.c,$(BUILD)/examples/%,$(wildcard src/examples/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-# chat.c is pure logic: unit tests link it without the server's main.
-CHAT_OBJ   := $(BUILD)/obj/src/server/chat.o
+# The server's parts but main: unit tests link them (chat.c is pure logic).
+SERVER_PARTS := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_SRC:%.c=$(BUILD)/obj/%.o))
 
 PROGRAMS   := $(BUILD)/tlschatd $(BUILD)/tlschat
 ifneq ($(BENCH_SRC),)
@@ -61,7 +61,7 @@ $(BUILD)/examples/%: $(BUILD)/obj/src/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(CHAT_OBJ) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_PARTS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 

@@ -36,6 +36,10 @@ void loop_timer_cancel(struct loop *loop, struct loop_timer *t);
 
 uint64_t loop_now_ms(void);
 
+/* fn runs once after every round of events and timers: a place to flush what
+ * the round queued, so that many queued lines leave in one write. */
+void loop_set_tick(struct loop *loop, loop_timer_fn fn, void *arg);
+
 /* Run until loop_stop. Returns 0, or -1 if epoll fails. */
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);

@@ -25,6 +25,8 @@ struct loop {
     size_t nhandlers;
     struct loop_timer **heap;
     size_t nheap, capheap;
+    loop_timer_fn tick;
+    void *tick_arg;
 };
 
 uint64_t loop_now_ms(void)
@@ -217,8 +219,16 @@ int loop_run(struct loop *l)
             l->handlers[fd].fn(l, fd, events, l->handlers[fd].arg);
         }
         run_timers(l);
+        if (l->tick && !l->stop)
+            l->tick(l, l->tick_arg);
     }
     return 0;
+}
+
+void loop_set_tick(struct loop *l, loop_timer_fn fn, void *arg)
+{
+    l->tick = fn;
+    l->tick_arg = arg;
 }
 
 void loop_stop(struct loop *l)

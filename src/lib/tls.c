@@ -409,7 +409,17 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
     const char *peer = server ? "the client" : "the server";
     int in_handshake = !SSL_is_init_finished(ssl);
 
-    if (!server && v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+    if (!server && v == X509_V_ERR_APPLICATION_VERIFICATION && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+        char fp[80] = "unknown";
+        STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl); /* the session's leaf is not set yet */
+        X509 *leaf = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
+        unsigned char *der = NULL;
+        int len = leaf ? i2d_X509(leaf, &der) : -1;
+        if (len > 0)
+            tls_fingerprint_text(der, (size_t)len, fp, sizeof fp);
+        OPENSSL_free(der);
+        set_err(err, errlen, "the server certificate does not match --pin: it is %s (check who you are talking to)", fp);
+    } else if (!server && v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         set_err(err, errlen, "certificate verify failed: %s (%s)", X509_verify_cert_error_string(v),
                 verify_hint(v));
     } else if (server && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
@@ -434,8 +444,12 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
     } else if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
                reason == SSL_R_NO_PROTOCOLS_AVAILABLE) {
         set_err(err, errlen, "%s does not support this TLS version (check --tls-min on both sides)", peer);
-    } else if (reason == SSL_R_NO_SHARED_CIPHER || reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE) {
+    } else if (reason == SSL_R_NO_SHARED_CIPHER) {
         set_err(err, errlen, "no cipher or key type in common with %s (%s)", peer, ERR_reason_error_string(e));
+    } else if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE) {
+        set_err(err, errlen, "%s gave up on the handshake (%s): %s", peer, ERR_reason_error_string(e),
+                server ? "it may not trust this server's certificate (--pin or --ca on its side)"
+                       : "it may require what this client lacks (a client certificate, or a TLS version)");
     } else if ((code == SSL_ERROR_SYSCALL && e == 0) || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         if (in_handshake && !server)
             set_err(err, errlen, "the server closed the connection during the TLS handshake: is it a plaintext server (--plain)?");

@@ -1,0 +1,4 @@
+#ifndef TLSCHAT_VERSION_H
+#define TLSCHAT_VERSION_H
+#define TLSCHAT_VERSION "0.1.0"
+#endif

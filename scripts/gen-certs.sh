@@ -1,0 +1,584 @@
+#!/usr/bin/env bash
+# gen-certs.sh - make a local CA, a server certificate and client certificates
+# for tlschat, using only the openssl command line tool (OpenSSL 3).
+#
+# Everything is generated in a private temporary directory first and moved into
+# place only when every step has succeeded, so a failed run changes nothing.
+# See usage() below, or run: scripts/gen-certs.sh --help
+set -euo pipefail
+
+prog=gen-certs
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+CA_DAYS=3650
+MAX_LEAF_DAYS=397   # the CA/Browser Forum limit for TLS server certificates
+
+usage() {
+    cat <<'EOF'
+Usage: scripts/gen-certs.sh [options]
+
+Make a local CA and certificates for tlschat into certs/ (or --dir DIR):
+  ca.crt ca.key                  the CA (reused when both files exist)
+  server.crt server.key          the server certificate (remade on every run)
+  client-NAME.crt client-NAME.key  one pair per --client NAME
+
+Options:
+  --dir DIR            write into DIR (created if missing; default: certs/ of the repo)
+  --cn NAME            server certificate common name (default: localhost);
+                       a host name or IP address, also added to the SANs
+  --san NAME|IP        extra subjectAltName for the server certificate; repeatable.
+                       A DNS name (optionally starting with "*."), an IPv4 or an
+                       IPv6 address. localhost, 127.0.0.1 and ::1 are always included.
+  --client NAME        also make client-NAME.crt/.key (CN=NAME, the chat nickname);
+                       NAME is 1-32 of A-Z a-z 0-9 _ -; repeatable
+  --key-type TYPE      ecdsa (EC P-256, default), rsa (3072 bits) or ed25519;
+                       applies to keys made by this run
+  --days N             validity of server and client certificates, 1-397 (default 397);
+                       the CA is valid for 3650 days
+  --no-server          do not (re)make the server certificate (e.g. to add clients)
+  --force              replace an existing CA (certificates it signed stop verifying)
+  -h, --help           show this help and exit
+
+Examples:
+  scripts/gen-certs.sh
+  scripts/gen-certs.sh --san chat.example.lan --san 192.168.1.20
+  scripts/gen-certs.sh --no-server --client alice --client bob
+
+Exit status: 0 success, 1 failure, 2 usage error.
+EOF
+}
+
+# die STATUS SENTENCE: print one sentence on stderr and exit.
+die() {
+    local status=$1
+    shift
+    printf '%s: %s\n' "$prog" "$*" >&2
+    exit "$status"
+}
+
+# usage_error SENTENCE: a usage error, exit status 2.
+usage_error() {
+    die 2 "$*."
+}
+
+# ---------------------------------------------------------------------------
+# Validation helpers
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+# IPv4 dotted quad, each octet 0-255, no leading zeros (010 could mean octal).
+is_ipv4() {
+    local ip=$1 octet
+    [[ $ip =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || return 1
+    local IFS=.
+    # shellcheck disable=SC2086  # deliberate word splitting on dots
+    set -- $ip
+    for octet in "$@"; do
+        [[ $octet == 0 || $octet =~ ^[1-9][0-9]*$ ]] || return 1
+        ((10#$octet <= 255)) || return 1
+    done
+    return 0
+}
+
+# IPv6 without python3: at most one "::", 1-4 hex digits per group, eight
+# groups in all (an embedded IPv4 address at the end counts as two).
+is_ipv6_shell() {
+    local ip=$1 rest=$1 compressed=0 groups=0 g i n
+    local -a parts
+    [[ $ip =~ ^[0-9A-Fa-f:.]+$ && $ip == *:* ]] || return 1
+    if [[ $ip == *::* ]]; then
+        local head=${ip%%::*} tail=${ip#*::}
+        [[ $tail != *::* ]] || return 1
+        compressed=1
+        rest=$head${head:+${tail:+:}}$tail
+    fi
+    if [[ -n $rest ]]; then
+        [[ $rest != :* && $rest != *: ]] || return 1
+        IFS=: read -r -a parts <<<"$rest"
+        n=${#parts[@]}
+        for ((i = 0; i < n; i++)); do
+            g=${parts[i]}
+            if ((i == n - 1)) && [[ $g == *.* ]]; then
+                is_ipv4 "$g" || return 1
+                groups=$((groups + 2))
+            elif [[ $g =~ ^[0-9A-Fa-f]{1,4}$ ]]; then
+                groups=$((groups + 1))
+            else
+                return 1
+            fi
+        done
+    fi
+    if ((compressed)); then
+        ((groups <= 7))
+    else
+        ((groups == 8))
+    fi
+}
+
+# have_python3: python3 exists and has the ipaddress module (checked once).
+python3_ok=
+have_python3() {
+    if [[ -z $python3_ok ]]; then
+        python3_ok=no
+        if command -v python3 >/dev/null 2>&1 && python3 -c 'import ipaddress' >/dev/null 2>&1; then
+            python3_ok=yes
+        fi
+    fi
+    [[ $python3_ok == yes ]]
+}
+
+# is_ipv6 ADDR: true for a valid IPv6 address (no zone index).
+is_ipv6() {
+    local ip=$1
+    [[ $ip == *:* && $ip != *%* ]] || return 1
+    if have_python3; then
+        python3 -c 'import ipaddress, sys; ipaddress.IPv6Address(sys.argv[1])' "$ip" 2>/dev/null
+    else
+        is_ipv6_shell "$ip"
+    fi
+}
+
+# canonical_ipv6 ADDR: the compressed lowercase form (when python3 exists).
+canonical_ipv6() {
+    if have_python3; then
+        python3 -c 'import ipaddress, sys; print(ipaddress.IPv6Address(sys.argv[1]).compressed)' "$1"
+    else
+        printf '%s\n' "${1,,}"
+    fi
+}
+
+# DNS name: LDH labels of 1-63 characters, no leading/trailing hyphen, at most
+# 253 characters, an optional leading "*." wildcard label, and a last label
+# that is not all digits (so 999.1.1.1 is not taken for a host name).
+is_dns_name() {
+    local name=$1 label last
+    [[ -n $name && ${#name} -le 253 ]] || return 1
+    if [[ $name == '*.'* ]]; then
+        name=${name#\*.}
+        [[ $name == *.* ]] || return 1   # refuse "*.com"-style single-label wildcards
+    fi
+    [[ -n $name && $name != .* && $name != *. && $name != *..* ]] || return 1
+    local -a labels
+    IFS=. read -r -a labels <<<"$name"
+    for label in "${labels[@]}"; do
+        [[ $label =~ ^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$ ]] || return 1
+    done
+    last=${labels[${#labels[@]} - 1]}
+    [[ ! $last =~ ^[0-9]+$ ]]
+}
+
+# classify_name VALUE: prints "DNS:value" or "IP:value", or fails.
+classify_name() {
+    local v=$1
+    if [[ $v =~ ^[0-9.]+$ ]]; then
+        is_ipv4 "$v" && { printf 'IP:%s\n' "$v"; return 0; }
+        return 1
+    fi
+    if [[ $v == *:* ]]; then
+        is_ipv6 "$v" && { printf 'IP:%s\n' "$(canonical_ipv6 "$v")"; return 0; }
+        return 1
+    fi
+    is_dns_name "$v" && { printf 'DNS:%s\n' "${v,,}"; return 0; }
+    return 1
+}
+
+# ---------------------------------------------------------------------------
+# Options
+
+default_dir=$(cd "$script_dir/.." && pwd)/certs
+if [[ $default_dir == "$PWD/certs" ]]; then
+    default_dir=certs
+fi
+
+dir=$default_dir
+cn=localhost
+cn_set=0
+key_type=ecdsa
+days=$MAX_LEAF_DAYS
+force=0
+make_server=1
+sans=()
+clients=()
+
+# need_arg OPTION COUNT: the option needs a value.
+need_arg() {
+    (($2 >= 2)) || usage_error "option $1 needs a value"
+}
+
+while (($# > 0)); do
+    opt=$1
+    # Accept --opt=value as well as --opt value.
+    if [[ $opt == --*=* ]]; then
+        set -- "${opt%%=*}" "${opt#*=}" "${@:2}"
+        opt=$1
+    fi
+    case $opt in
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        --dir)
+            need_arg "$opt" $#
+            dir=$2
+            [[ -n $dir ]] || usage_error "--dir needs a non-empty directory name"
+            shift 2
+            ;;
+        --cn)
+            need_arg "$opt" $#
+            cn=$2
+            cn_set=1
+            shift 2
+            ;;
+        --san)
+            need_arg "$opt" $#
+            sans+=("$2")
+            shift 2
+            ;;
+        --client)
+            need_arg "$opt" $#
+            clients+=("$2")
+            shift 2
+            ;;
+        --key-type)
+            need_arg "$opt" $#
+            key_type=$2
+            shift 2
+            ;;
+        --days)
+            need_arg "$opt" $#
+            days=$2
+            shift 2
+            ;;
+        --no-server)
+            make_server=0
+            shift
+            ;;
+        --force)
+            force=1
+            shift
+            ;;
+        --)
+            shift
+            (($# == 0)) || usage_error "unexpected argument '$1'; this script takes options only, see '$0 --help'"
+            ;;
+        -*)
+            usage_error "unknown option '$opt'; run '$0 --help' for the list of options"
+            ;;
+        *)
+            usage_error "unexpected argument '$opt'; this script takes options only, see '$0 --help'"
+            ;;
+    esac
+done
+
+case $key_type in
+    ecdsa | ec | p256 | P-256) key_type=ecdsa ;;
+    rsa | ed25519) ;;
+    *) usage_error "--key-type '$key_type' is not supported; use ecdsa, rsa or ed25519" ;;
+esac
+
+if ! is_uint "$days" || ((${#days} > 9)); then
+    if is_uint "$days"; then
+        usage_error "--days $days is out of range; use 1 to $MAX_LEAF_DAYS"
+    fi
+    usage_error "--days '$days' is not a whole number of days; use 1 to $MAX_LEAF_DAYS"
+fi
+days=$((10#$days))
+if ((days < 1 || days > MAX_LEAF_DAYS)); then
+    usage_error "--days $days is out of range; use 1 to $MAX_LEAF_DAYS (browsers and many TLS clients reject longer-lived certificates)"
+fi
+
+# Server names: the fixed three, the CN (when it is a host name or address),
+# then each --san, without duplicates.
+san_entries=()
+add_san() {
+    local entry=$1 e
+    for e in "${san_entries[@]}"; do
+        [[ $e == "$entry" ]] && return 0
+    done
+    san_entries+=("$entry")
+}
+
+if ((make_server)); then
+    [[ -n $cn ]] || usage_error "--cn needs a non-empty host name or IP address"
+    ((${#cn} <= 64)) || usage_error "--cn '$cn' is longer than 64 characters, the limit for a common name"
+    cn_entry=$(classify_name "$cn") ||
+        usage_error "--cn '$cn' is not a DNS name or IP address; use a host name such as chat.example.lan"
+    add_san DNS:localhost
+    add_san IP:127.0.0.1
+    add_san IP:::1
+    add_san "$cn_entry"
+    for s in "${sans[@]}"; do
+        if [[ -z $s ]]; then
+            usage_error "--san was given an empty value ''; give a DNS name, an IPv4 or an IPv6 address"
+        fi
+        entry=$(classify_name "$s") ||
+            usage_error "--san '$s' is not a valid DNS name, IPv4 or IPv6 address; use e.g. --san chat.example.lan, --san 192.168.1.20 or --san fd00::20"
+        add_san "$entry"
+    done
+elif ((${#sans[@]} > 0)) || ((cn_set)); then
+    usage_error "--san and --cn have no effect with --no-server; drop one or the other"
+fi
+
+declare -A seen_client=()
+for c in "${clients[@]}"; do
+    [[ $c =~ ^[A-Za-z0-9_-]{1,32}$ ]] ||
+        usage_error "--client '$c' is not a valid nickname; use 1 to 32 letters, digits, '_' or '-'"
+    [[ -z ${seen_client[$c]:-} ]] || usage_error "--client '$c' is given twice; give each name once"
+    seen_client[$c]=1
+done
+
+# ---------------------------------------------------------------------------
+# Preconditions
+
+command -v openssl >/dev/null 2>&1 ||
+    die 1 "the openssl command was not found; install it (Debian: apt-get install openssl) and run again."
+
+if [[ -e $dir && ! -d $dir ]]; then
+    die 1 "'$dir' exists but is not a directory; choose another --dir or remove it."
+fi
+if [[ ! -d $dir ]]; then
+    (umask 022 && mkdir -p -- "$dir") ||
+        die 1 "cannot create the directory '$dir'; check the path and its permissions."
+    chmod 0755 -- "$dir"
+fi
+[[ -w $dir && -x $dir ]] ||
+    die 1 "cannot write into '$dir'; fix its permissions or choose another --dir."
+
+ca_crt=$dir/ca.crt
+ca_key=$dir/ca.key
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gen-certs.XXXXXX") ||
+    die 1 "cannot create a temporary directory; check that ${TMPDIR:-/tmp} is writable."
+cleanup() { rm -rf -- "$tmp"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+log=$tmp/openssl.log
+
+# run WHAT COMMAND...: run an openssl step, turning a failure into a sentence.
+run() {
+    local what=$1
+    shift
+    if ! "$@" >"$log" 2>&1; then
+        local detail
+        detail=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 || true)
+        die 1 "openssl failed while $what${detail:+ ($detail)}; check the files in '$dir' and that OpenSSL 3 is installed."
+    fi
+}
+
+# new_key FILE: a private key of the chosen type, mode 0600.
+new_key() {
+    local out=$1
+    local -a alg
+    case $key_type in
+        ecdsa) alg=(-algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve) ;;
+        rsa) alg=(-algorithm RSA -pkeyopt rsa_keygen_bits:3072) ;;
+        ed25519) alg=(-algorithm ED25519) ;;
+    esac
+    (umask 077 && run "making the $key_type key $(basename "$out")" openssl genpkey "${alg[@]}" -out "$out")
+    chmod 600 -- "$out"
+}
+
+# digest_for_key KEYFILE: prints "-sha256", or nothing for EdDSA keys (which
+# take no separate digest).
+digest_for_key() {
+    local text
+    text=$(openssl pkey -in "$1" -noout -text 2>/dev/null) || text=
+    [[ $text == ED* ]] || printf '%s\n' -sha256
+}
+
+serial() {
+    printf '0x%s\n' "$(openssl rand -hex 16)"
+}
+
+pubkey_of_cert() { openssl x509 -in "$1" -noout -pubkey 2>/dev/null; }
+pubkey_of_key() { openssl pkey -in "$1" -pubout 2>/dev/null; }
+
+# ---------------------------------------------------------------------------
+# The CA
+
+made=()          # "final path" entries, in order
+installs=()      # "tmp file|final path|mode"
+ca_replaced=0
+
+if [[ -e $ca_crt && -e $ca_key && $force -eq 0 ]]; then
+    [[ -r $ca_crt && -r $ca_key ]] ||
+        die 1 "cannot read '$ca_crt' or '$ca_key'; fix their permissions, or rerun with --force to make a new CA."
+    openssl x509 -in "$ca_crt" -noout 2>/dev/null ||
+        die 1 "'$ca_crt' is not a PEM certificate; restore it, or rerun with --force to make a new CA."
+    ca_pub_crt=$(pubkey_of_cert "$ca_crt")
+    ca_pub_key=$(pubkey_of_key "$ca_key") ||
+        die 1 "'$ca_key' is not a readable unencrypted private key; restore it, or rerun with --force to make a new CA."
+    [[ $ca_pub_crt == "$ca_pub_key" ]] ||
+        die 1 "'$ca_key' does not belong to '$ca_crt'; restore the matching pair, or rerun with --force to make a new CA."
+    openssl x509 -in "$ca_crt" -noout -checkend 0 >/dev/null 2>&1 ||
+        die 1 "the CA certificate '$ca_crt' has expired; rerun with --force to make a new CA (then copy the new ca.crt to every client)."
+    if ! openssl x509 -in "$ca_crt" -noout -checkend $((days * 86400)) >/dev/null 2>&1; then
+        printf '%s: warning: the CA %s expires within %d days, before the new certificates do; consider --force.\n' \
+            "$prog" "$ca_crt" "$days" >&2
+    fi
+    ca_reused=1
+    sign_crt=$ca_crt
+    sign_key=$ca_key
+else
+    if ((force == 0)) && [[ -e $ca_crt || -e $ca_key ]]; then
+        if [[ -e $ca_crt ]]; then present=$ca_crt missing=$ca_key; else present=$ca_key missing=$ca_crt; fi
+        die 1 "found '$present' but not '$missing', so the CA cannot be reused; restore the missing file, or rerun with --force to make a new CA."
+    fi
+    [[ -e $ca_crt || -e $ca_key ]] && ca_replaced=1
+    ca_reused=0
+
+    host=$(uname -n 2>/dev/null || true)
+    host=${host//[^A-Za-z0-9.-]/}
+    host=${host:0:40}
+    [[ -n $host ]] || host=localhost
+
+    new_key "$tmp/ca.key"
+    cat >"$tmp/ca.cnf" <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+utf8 = yes
+x509_extensions = v3_ca
+
+[dn]
+CN = tlschat local CA ($host)
+
+[v3_ca]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+EOF
+    digest=$(digest_for_key "$tmp/ca.key")
+    # shellcheck disable=SC2086  # $digest is empty or one word
+    run "making the CA certificate" openssl req -new -x509 -config "$tmp/ca.cnf" \
+        -key "$tmp/ca.key" -days "$CA_DAYS" -set_serial "$(serial)" $digest -out "$tmp/ca.crt"
+    installs+=("$tmp/ca.key|$ca_key|600" "$tmp/ca.crt|$ca_crt|644")
+    made+=("$ca_crt" "$ca_key")
+    sign_crt=$tmp/ca.crt
+    sign_key=$tmp/ca.key
+fi
+
+sign_digest=$(digest_for_key "$sign_key")
+
+# make_leaf BASENAME CN SECTION EXTFILE: key, CSR and certificate signed by the CA.
+make_leaf() {
+    local base=$1 name=$2 section=$3 ext=$4
+    new_key "$tmp/$base.key"
+    cat >"$tmp/$base.req.cnf" <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+utf8 = yes
+
+[dn]
+CN = $name
+EOF
+    run "making the certificate request for $base" openssl req -new -config "$tmp/$base.req.cnf" \
+        -key "$tmp/$base.key" -out "$tmp/$base.csr"
+    # shellcheck disable=SC2086  # $sign_digest is empty or one word
+    run "signing $base.crt with the CA" openssl x509 -req -in "$tmp/$base.csr" \
+        -CA "$sign_crt" -CAkey "$sign_key" -set_serial "$(serial)" -days "$days" $sign_digest \
+        -extfile "$ext" -extensions "$section" -out "$tmp/$base.crt"
+    installs+=("$tmp/$base.key|$dir/$base.key|600" "$tmp/$base.crt|$dir/$base.crt|644")
+    made+=("$dir/$base.crt" "$dir/$base.key")
+}
+
+if ((make_server)); then
+    ku=digitalSignature
+    [[ $key_type == rsa ]] && ku=digitalSignature,keyEncipherment
+    {
+        printf '[server_ext]\n'
+        printf 'basicConstraints = critical,CA:FALSE\n'
+        printf 'keyUsage = critical,%s\n' "$ku"
+        printf 'extendedKeyUsage = serverAuth\n'
+        printf 'subjectKeyIdentifier = hash\n'
+        printf 'authorityKeyIdentifier = keyid:always\n'
+        printf 'subjectAltName = @alt_names\n\n[alt_names]\n'
+        n_dns=0
+        n_ip=0
+        for e in "${san_entries[@]}"; do
+            case $e in
+                DNS:*) n_dns=$((n_dns + 1)); printf 'DNS.%d = %s\n' "$n_dns" "${e#DNS:}" ;;
+                IP:*) n_ip=$((n_ip + 1)); printf 'IP.%d = %s\n' "$n_ip" "${e#IP:}" ;;
+            esac
+        done
+    } >"$tmp/server.ext"
+    make_leaf server "$cn" server_ext "$tmp/server.ext"
+fi
+
+if ((${#clients[@]} > 0)); then
+    cat >"$tmp/client.ext" <<'EOF'
+[client_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+EOF
+    for c in "${clients[@]}"; do
+        make_leaf "client-$c" "$c" client_ext "$tmp/client.ext"
+    done
+fi
+
+# ---------------------------------------------------------------------------
+# Install: every step succeeded, so move the files into place.
+
+for item in "${installs[@]}"; do
+    IFS='|' read -r src dst mode <<<"$item"
+    # Keys are moved in with mode 0600 already set; never widen them in transit.
+    if [[ $mode == 600 ]]; then
+        (umask 077 && cp -- "$src" "$dst.tmp.$$" && chmod 600 -- "$dst.tmp.$$" && mv -f -- "$dst.tmp.$$" "$dst") ||
+            die 1 "cannot write '$dst'; check the permissions of '$dir'."
+    else
+        (umask 022 && cp -- "$src" "$dst.tmp.$$" && chmod 644 -- "$dst.tmp.$$" && mv -f -- "$dst.tmp.$$" "$dst") ||
+            die 1 "cannot write '$dst'; check the permissions of '$dir'."
+    fi
+done
+
+# ---------------------------------------------------------------------------
+# Report
+
+if ((ca_reused)); then
+    printf 'Reused the existing CA %s (use --force to replace it).\n' "$ca_crt"
+elif ((ca_replaced)); then
+    printf 'Replaced the CA (--force).\n'
+else
+    printf 'Made a new CA.\n'
+fi
+if ((${#made[@]} > 0)); then
+    printf 'Files made:\n'
+    for f in "${made[@]}"; do
+        printf '  %s\n' "$f"
+    done
+else
+    printf 'No new files were made (--no-server and no --client).\n'
+fi
+if ((make_server)); then
+    names=
+    for e in "${san_entries[@]}"; do names+="${names:+, }$e"; done
+    printf 'Server certificate names: %s\n' "$names"
+fi
+
+if ((ca_replaced)); then
+    stale=()
+    for f in "$dir"/server.crt "$dir"/client-*.crt; do
+        [[ -e $f ]] || continue
+        fresh=0
+        for m in "${made[@]}"; do [[ $m == "$f" ]] && fresh=1; done
+        ((fresh)) || stale+=("$f")
+    done
+    if ((${#stale[@]} > 0)); then
+        printf '%s: warning: these certificates were signed by the old CA and no longer verify; remake them: %s\n' \
+            "$prog" "${stale[*]}" >&2
+    fi
+fi
+
+cat <<EOF
+
+To trust this CA on another machine, copy $ca_crt there (it is public; never copy
+ca.key) and run: tlschat --ca ca.crt HOST [PORT]
+To require client certificates: tlschatd --client-ca $ca_crt, and on the client:
+tlschat --cert client-NAME.crt --key client-NAME.key HOST
+Show a certificate and its fingerprint (for tlschat --pin): scripts/show-cert.sh $dir/server.crt
+EOF

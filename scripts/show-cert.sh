@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# show-cert.sh FILE - print the facts about a certificate that matter for tlschat:
+# subject, issuer, SANs, validity, key type and the SHA-256 fingerprint in the
+# form the client's --pin option takes (sha256:<64 lowercase hex>, the SHA-256
+# of the DER certificate). Reads PEM or DER; for a PEM file holding a chain,
+# the first certificate is shown.
+set -euo pipefail
+
+prog=show-cert
+
+usage() {
+    cat <<'EOF'
+Usage: scripts/show-cert.sh FILE
+
+Print the subject, issuer, subject alternative names, validity, key type and
+SHA-256 fingerprint of the certificate in FILE (PEM or DER). The fingerprint line,
+  SHA-256 fingerprint: sha256:<64 lowercase hex>
+gives the value for: tlschat --pin sha256:<hex> HOST
+
+Exit status: 0 success, 1 openssl failure, 2 usage error or FILE is not a certificate.
+EOF
+}
+
+die() {
+    local status=$1
+    shift
+    printf '%s: %s\n' "$prog" "$*" >&2
+    exit "$status"
+}
+
+case ${1:-} in
+    -h | --help)
+        usage
+        exit 0
+        ;;
+esac
+if (($# != 1)); then
+    die 2 "expected exactly one certificate file, e.g. scripts/show-cert.sh certs/server.crt (see --help)."
+fi
+file=$1
+[[ $file != -* ]] || die 2 "unknown option '$file'; give a certificate file, or --help for usage."
+
+command -v openssl >/dev/null 2>&1 ||
+    die 1 "the openssl command was not found; install it (Debian: apt-get install openssl) and run again."
+
+[[ -n $file ]] || die 2 "the file name is empty; give a certificate file such as certs/server.crt."
+[[ -e $file ]] || die 2 "'$file' does not exist; check the path (certificates are made by scripts/gen-certs.sh)."
+[[ ! -d $file ]] || die 2 "'$file' is a directory, not a certificate file; name a .crt file inside it."
+[[ -r $file ]] || die 2 "'$file' cannot be read; check its permissions."
+
+# Normalize to one PEM certificate, whatever the input format.
+if ! pem=$(openssl x509 -in "$file" -inform PEM 2>/dev/null) &&
+    ! pem=$(openssl x509 -in "$file" -inform DER 2>/dev/null); then
+    if grep -q -- '-----BEGIN .*PRIVATE KEY-----' "$file" 2>/dev/null; then
+        die 2 "'$file' holds a private key, not a certificate; give the matching .crt file."
+    fi
+    die 2 "'$file' is not an X.509 certificate in PEM or DER form; give a .crt file such as certs/server.crt."
+fi
+
+x509() { openssl x509 -noout "$@" <<<"$pem"; }
+
+field() { # field NAME: value of "name=value" from openssl x509 -NAME
+    local line
+    line=$(x509 "-$1" -nameopt RFC2253,-esc_msb,utf8) || die 1 "openssl could not read the $1 of '$file'."
+    printf '%s\n' "${line#*=}"
+}
+
+subject=$(field subject)
+issuer=$(field issuer)
+not_before=$(field startdate)
+not_after=$(field enddate)
+
+sans=$(x509 -ext subjectAltName 2>/dev/null | sed -n '2,$p' | sed 's/^[[:space:]]*//' | paste -sd ' ' -) || sans=
+sans=${sans//IP Address:/IP:}
+# openssl prints IPv6 SANs in full (0:0:0:0:0:0:0:1); show the usual short form.
+if [[ $sans == *IP:*:* ]] && command -v python3 >/dev/null 2>&1; then
+    if short=$(python3 -c '
+import ipaddress, sys
+out = []
+for item in sys.argv[1].split(", "):
+    if item.startswith("IP:") and ":" in item[3:]:
+        try:
+            item = "IP:" + ipaddress.IPv6Address(item[3:]).compressed
+        except ValueError:
+            pass
+    out.append(item)
+print(", ".join(out))
+' "$sans" 2>/dev/null) && [[ -n $short ]]; then
+        sans=$short
+    fi
+fi
+[[ -n $sans ]] || sans="(none)"
+
+text=$(x509 -text) || die 1 "openssl could not decode '$file'."
+algo=$(sed -n 's/^[[:space:]]*Public Key Algorithm: //p' <<<"$text" | head -n 1)
+bits=$(sed -n 's/^[[:space:]]*\(RSA \)\{0,1\}Public-Key: (\([0-9]*\) bit)/\2/p' <<<"$text" | head -n 1)
+curve=$(sed -n 's/^[[:space:]]*NIST CURVE: //p' <<<"$text" | head -n 1)
+[[ -n $curve ]] || curve=$(sed -n 's/^[[:space:]]*ASN1 OID: //p' <<<"$text" | head -n 1)
+case $algo in
+    rsaEncryption) key_type="RSA ${bits:-?} bit" ;;
+    id-ecPublicKey) key_type="ECDSA ${curve:-unknown curve}${bits:+ ($bits bit)}" ;;
+    ED25519 | ED448) key_type=$algo ;;
+    *) key_type=${algo:-unknown} ;;
+esac
+
+status=valid
+if ! x509 -checkend 0 >/dev/null 2>&1; then
+    status=EXPIRED
+elif [[ -n $not_before ]] && nb=$(date -d "$not_before" +%s 2>/dev/null) && ((nb > $(date +%s))); then
+    status="not yet valid"
+fi
+
+fingerprint=$(openssl x509 -outform DER <<<"$pem" | openssl dgst -sha256 -r) ||
+    die 1 "openssl could not compute the fingerprint of '$file'."
+fingerprint=${fingerprint%% *}
+fingerprint=${fingerprint,,}
+[[ $fingerprint =~ ^[0-9a-f]{64}$ ]] || die 1 "openssl gave an unexpected fingerprint for '$file'."
+
+printf 'File:        %s\n' "$file"
+printf 'Subject:     %s\n' "$subject"
+printf 'Issuer:      %s\n' "$issuer"
+printf 'SANs:        %s\n' "$sans"
+printf 'Not before:  %s\n' "$not_before"
+printf 'Not after:   %s (%s)\n' "$not_after" "$status"
+printf 'Key type:    %s\n' "$key_type"
+printf 'SHA-256 fingerprint: sha256:%s\n' "$fingerprint"

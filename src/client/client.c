@@ -1,0 +1,253 @@
+/* client: one connection, polled together with standard input. */
+#define _GNU_SOURCE
+#include "client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "linebuf.h"
+#include "loop.h"
+#include "net.h"
+#include "text.h"
+
+#define MAX_RECV_LINE (1 << 20)
+#define STDIN_HIGH    (1 << 20) /* stop reading input while this much waits to be sent */
+
+static const char tls_refusal[] = "! this server speaks TLS";
+
+struct session {
+    const struct client_options *o;
+    struct conn *conn;
+    struct linebuf in;
+    char *out;          /* bytes waiting to be sent */
+    size_t out_len, out_cap;
+    int send_wants_read;
+    int input_done;     /* stdin ended (or -m): "close" is queued */
+    int got_closed;
+    int told_tls;       /* a TLS server told this plaintext client so */
+    uint64_t close_sent_ms;
+    int last_was_newline;
+};
+
+static int queue_out(struct session *s, const char *data, size_t len)
+{
+    if (s->out_len + len > s->out_cap) {
+        size_t cap = s->out_cap ? s->out_cap : 4096;
+        while (cap < s->out_len + len)
+            cap *= 2;
+        char *p = realloc(s->out, cap);
+        if (!p)
+            return -1;
+        s->out = p;
+        s->out_cap = cap;
+    }
+    memcpy(s->out + s->out_len, data, len);
+    s->out_len += len;
+    if (len > 0)
+        s->last_was_newline = data[len - 1] == '\n';
+    return 0;
+}
+
+static void queue_close(struct session *s)
+{
+    if (!s->last_was_newline && s->out_len > 0)
+        queue_out(s, "\n", 1);
+    queue_out(s, "close\n", 6);
+    s->input_done = 1;
+    s->close_sent_ms = loop_now_ms();
+}
+
+static void print_connect_line(const struct session *s, struct tls *tls)
+{
+    struct tls_summary sum;
+    const struct client_options *o = s->o;
+    if (o->quiet)
+        return;
+    if (conn_summary(s->conn, &sum) < 0) {
+        fprintf(stderr, "connected to %s:%s (%s) in PLAINTEXT: anyone on the network can read this chat\n",
+                o->host, o->port, conn_peer(s->conn));
+        return;
+    }
+    fprintf(stderr, "connected to %s:%s (%s): %s %s %s; server %s %s; verified by %s\n", o->host, o->port,
+            conn_peer(s->conn), sum.version, sum.cipher, sum.group, sum.subject, sum.fingerprint,
+            tls_verified_by(tls));
+}
+
+/* Returns 1 to go on, 0 when the session is over (status in *rc). */
+static int receive(struct session *s, int *rc)
+{
+    char buf[16384];
+    for (;;) {
+        ssize_t n = conn_recv(s->conn, buf, sizeof buf);
+        if (n == CONN_WANT_READ)
+            return 1;
+        if (n == CONN_WANT_WRITE) {
+            s->send_wants_read = 0;
+            return 1;
+        }
+        if (n == CONN_EOF || n == CONN_ERROR) {
+            if (s->got_closed) {
+                *rc = 0;
+            } else if (s->told_tls) {
+                fprintf(stderr, "tlschat: the server speaks TLS: connect without --plain\n");
+                *rc = 1;
+            } else if (n == CONN_EOF) {
+                fprintf(stderr, "tlschat: the server closed the connection\n");
+                *rc = 1;
+            } else {
+                fprintf(stderr, "tlschat: %s\n", conn_error(s->conn));
+                *rc = 1;
+            }
+            return 0;
+        }
+        if (linebuf_append(&s->in, buf, (size_t)n) < 0) {
+            fprintf(stderr, "tlschat: out of memory\n");
+            *rc = 1;
+            return 0;
+        }
+        const char *line;
+        size_t len;
+        int r;
+        while ((r = linebuf_next(&s->in, &line, &len)) != 0) {
+            if (r == LINEBUF_TOO_LONG) {
+                fprintf(stderr, "tlschat: the server sent a line longer than %d bytes: giving up\n", MAX_RECV_LINE);
+                *rc = 1;
+                return 0;
+            }
+            /* Never let the server, or anyone it relays, drive this terminal. */
+            len = text_sanitize((char *)line, len);
+            printf("%.*s\n", (int)len, line);
+            if (len == 6 && memcmp(line, "closed", 6) == 0)
+                s->got_closed = 1;
+            if (!conn_is_tls(s->conn) && len >= sizeof tls_refusal - 1 &&
+                memcmp(line, tls_refusal, sizeof tls_refusal - 1) == 0)
+                s->told_tls = 1;
+        }
+        fflush(stdout);
+        if (s->got_closed) {
+            *rc = 0;
+            return 0;
+        }
+    }
+}
+
+/* Returns 1 to go on, 0 on failure. */
+static int send_pending(struct session *s)
+{
+    while (s->out_len > 0) {
+        ssize_t n = conn_send(s->conn, s->out, s->out_len);
+        if (n == CONN_WANT_WRITE)
+            return 1;
+        if (n == CONN_WANT_READ) {
+            s->send_wants_read = 1;
+            return 1;
+        }
+        if (n <= 0) {
+            fprintf(stderr, "tlschat: %s\n", n == CONN_EOF ? "the server closed the connection" : conn_error(s->conn));
+            return 0;
+        }
+        memmove(s->out, s->out + n, s->out_len - (size_t)n);
+        s->out_len -= (size_t)n;
+    }
+    return 1;
+}
+
+static void read_input(struct session *s)
+{
+    char buf[16384];
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0)
+        queue_close(s);
+    else
+        queue_out(s, buf, (size_t)n);
+}
+
+static int session_loop(struct session *s)
+{
+    const struct client_options *o = s->o;
+    int rc = 1;
+    int fd = conn_fd(s->conn);
+    net_set_nonblocking(fd, 1);
+    for (;;) {
+        if (!send_pending(s))
+            return 1;
+        struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
+        if (s->out_len > 0 && !s->send_wants_read)
+            p[0].events |= POLLOUT;
+        int nfds = (!s->input_done && s->out_len < STDIN_HIGH) ? 2 : 1;
+        int wait_ms = -1;
+        if (s->input_done) {
+            uint64_t waited = loop_now_ms() - s->close_sent_ms, limit = (uint64_t)o->timeout_s * 1000;
+            if (waited >= limit) {
+                fprintf(stderr, "tlschat: the server did not answer 'close' within %d s\n", o->timeout_s);
+                return 1;
+            }
+            wait_ms = (int)(limit - waited);
+        }
+        if (poll(p, (nfds_t)nfds, wait_ms) < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "tlschat: poll failed: %s\n", strerror(errno));
+            return 1;
+        }
+        if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !receive(s, &rc))
+            return rc;
+        if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+            read_input(s);
+    }
+}
+
+int client_run(const struct client_options *o)
+{
+    char err[512];
+    struct tls *tls = NULL;
+    signal(SIGPIPE, SIG_IGN);
+    if (o->plain) {
+        fprintf(stderr, "WARNING: --plain: no encryption. Anyone on the network can read every message, "
+                        "and anyone in the middle can change them.\n");
+    } else {
+        if (o->tls.insecure)
+            fprintf(stderr, "WARNING: --insecure: the server is NOT verified. Anyone in the middle can pose as it "
+                            "and read everything. Use --ca or --pin instead.\n");
+        if (!(tls = tls_client_new(&o->tls, err, sizeof err))) {
+            fprintf(stderr, "tlschat: %s\n", err);
+            return 1;
+        }
+    }
+    struct session s;
+    memset(&s, 0, sizeof s);
+    s.o = o;
+    s.last_was_newline = 1;
+    s.conn = conn_connect(o->host, o->port, tls, o->servername, o->timeout_s * 1000, err, sizeof err);
+    if (!s.conn) {
+        fprintf(stderr, "tlschat: %s\n", err);
+        tls_free(tls);
+        return 1;
+    }
+    print_connect_line(&s, tls);
+    linebuf_init(&s.in, MAX_RECV_LINE);
+    if (o->nick) {
+        queue_out(&s, "/nick ", 6);
+        queue_out(&s, o->nick, strlen(o->nick));
+        queue_out(&s, "\n", 1);
+    }
+    if (o->message) {
+        queue_out(&s, o->message, strlen(o->message));
+        queue_out(&s, "\n", 1);
+        queue_close(&s);
+    }
+    int rc = session_loop(&s);
+    conn_close(s.conn);
+    linebuf_free(&s.in);
+    free(s.out);
+    tls_free(tls);
+    return rc;
+}

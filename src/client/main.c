@@ -1,0 +1,14 @@
+/* tlschat: the chat client. */
+#include "client.h"
+#include "options.h"
+
+int main(int argc, char **argv)
+{
+    struct client_options opt;
+    int rc = client_options_parse(&opt, argc, argv);
+    if (rc == 1)
+        return 0;
+    if (rc == 2)
+        return 2;
+    return client_run(&opt);
+}

@@ -1,0 +1,141 @@
+/* tlschat's command line: every value checked, every mistake one sentence. */
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "version.h"
+
+static const char usage[] =
+    "usage: tlschat [options] HOST [PORT]\n"
+    "Join a tlschatd chat over TLS (PORT defaults to 8443). Lines you type are said to\n"
+    "everyone; /help lists the commands. Piped input is sent line by line, then 'close'.\n"
+    "\n"
+    "      --ca FILE          CA that signed the server (default certs/ca.crt)\n"
+    "      --cert FILE        client certificate, for servers that ask for one (--client-ca)\n"
+    "      --key FILE         its private key\n"
+    "      --servername NAME  name to send (SNI) and verify, when HOST is an address\n"
+    "      --pin sha256:HEX   accept only the server certificate with this fingerprint\n"
+    "      --insecure         verify nothing (anyone in the middle can read everything)\n"
+    "      --plain            no TLS at all (for servers run with --plain)\n"
+    "      --keylog FILE      write TLS keys for Wireshark (default $SSLKEYLOGFILE)\n"
+    "      --tls-min 1.2|1.3  lowest TLS version (default 1.2)\n"
+    "      --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (hides lengths)\n"
+    "      --nick NAME        your nick\n"
+    "  -m, --message TEXT     send one line, print the replies, exit\n"
+    "      --timeout SEC      give up connecting after SEC seconds (default 10)\n"
+    "  -q, --quiet            no connect line\n"
+    "      --help, --version\n"
+    "\n"
+    "Exit status: 0 success, 1 network or TLS failure, 2 usage error.\n";
+
+enum {
+    OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_SERVERNAME, OPT_PIN, OPT_INSECURE, OPT_PLAIN, OPT_KEYLOG,
+    OPT_TLS_MIN, OPT_PAD, OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION
+};
+
+static const struct option longopts[] = {
+    {"ca", required_argument, NULL, OPT_CA},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"servername", required_argument, NULL, OPT_SERVERNAME},
+    {"pin", required_argument, NULL, OPT_PIN},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"plain", no_argument, NULL, OPT_PLAIN},
+    {"keylog", required_argument, NULL, OPT_KEYLOG},
+    {"tls-min", required_argument, NULL, OPT_TLS_MIN},
+    {"pad", required_argument, NULL, OPT_PAD},
+    {"nick", required_argument, NULL, OPT_NICK},
+    {"message", required_argument, NULL, 'm'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+int client_options_parse(struct client_options *o, int argc, char **argv)
+{
+    const char *prog = "tlschat";
+    int ca_given = 0;
+    long n;
+    int c;
+    memset(o, 0, sizeof *o);
+    o->port = "8443";
+    o->timeout_s = 10;
+    tls_config_init(&o->tls);
+    o->tls.ca_file = "certs/ca.crt";
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":m:q", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_CA: o->tls.ca_file = optarg; ca_given = 1; break;
+        case OPT_CERT: o->tls.cert_file = optarg; break;
+        case OPT_KEY: o->tls.key_file = optarg; break;
+        case OPT_SERVERNAME: o->servername = optarg; break;
+        case OPT_PIN: o->tls.pin = optarg; break;
+        case OPT_INSECURE: o->tls.insecure = 1; break;
+        case OPT_PLAIN: o->plain = 1; break;
+        case OPT_KEYLOG: o->tls.keylog_file = optarg; break;
+        case OPT_TLS_MIN:
+            if ((o->tls.min_version = args_tls_version(prog, optarg)) < 0)
+                return 2;
+            break;
+        case OPT_PAD:
+            if ((n = args_number(prog, "--pad", optarg, 1, 16384)) < 0)
+                return 2;
+            o->tls.pad = (size_t)n;
+            break;
+        case OPT_NICK: o->nick = optarg; break;
+        case 'm': o->message = optarg; break;
+        case OPT_TIMEOUT:
+            if ((n = args_number(prog, "--timeout", optarg, 1, 3600)) < 0)
+                return 2;
+            o->timeout_s = (int)n;
+            break;
+        case 'q': o->quiet = 1; break;
+        case OPT_HELP: fputs(usage, stdout); return 1;
+        case OPT_VERSION: printf("tlschat %s\n", TLSCHAT_VERSION); return 1;
+        case ':':
+            fprintf(stderr, "%s: %s needs a value (see tlschat --help)\n", prog, argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "%s: unknown option '%s' (see tlschat --help)\n", prog, argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s: which server? give its HOST (and PORT): tlschat localhost 8443\n", prog);
+        return 2;
+    }
+    o->host = argv[optind++];
+    if (optind < argc) {
+        o->port = argv[optind++];
+        if (args_number(prog, "PORT", o->port, 1, 65535) < 0)
+            return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s' (see tlschat --help)\n", prog, argv[optind]);
+        return 2;
+    }
+    /* A pin alone is a complete identity check; the default CA is then not needed. */
+    if (o->tls.pin && !ca_given)
+        o->tls.ca_file = NULL;
+    if (o->tls.insecure && o->tls.pin) {
+        fprintf(stderr, "%s: --insecure and --pin contradict each other: --pin verifies the server\n", prog);
+        return 2;
+    }
+    if (!!o->tls.cert_file != !!o->tls.key_file) {
+        fprintf(stderr, "%s: --cert and --key go together: give both\n", prog);
+        return 2;
+    }
+    if (o->plain && (o->tls.cert_file || o->tls.pin || o->tls.insecure || o->tls.keylog_file || o->tls.pad ||
+                     ca_given || o->servername)) {
+        fprintf(stderr, "%s: --plain cannot go with TLS options (--ca, --cert, --pin, --insecure, --keylog, --pad, --servername)\n",
+                prog);
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,58 @@
+/* chat: the room and its commands. Pure logic: no sockets, no TLS. The server
+ * hands it whole lines and it answers through the two callbacks in chat_ops. */
+#ifndef TLSCHAT_CHAT_H
+#define TLSCHAT_CHAT_H
+
+#include <stddef.h>
+
+#define CHAT_NICK_MAX 32
+#define CHAT_LINE_MAX 16384 /* the largest --max-line */
+
+struct chat_member {
+    char nick[CHAT_NICK_MAX + 1];
+    int cert_bound; /* the nick is the CN of a verified client certificate */
+    int joined;
+    void *user;     /* the server's own per-client data */
+    struct chat_member *prev, *next;
+};
+
+struct chat_ops {
+    /* One line (no "\n") to one member. */
+    void (*send)(void *ctx, struct chat_member *to, const char *line, size_t len);
+    /* One line to every joined member but except (NULL: to all). */
+    void (*broadcast)(void *ctx, struct chat_member *except, const char *line, size_t len);
+    /* The member asked to leave; "closed" has already been sent to it. */
+    void (*quit)(void *ctx, struct chat_member *m);
+};
+
+enum chat_mode { CHAT_MODE_CHAT, CHAT_MODE_ECHO };
+
+struct chat_room {
+    struct chat_member *head;
+    size_t count;
+    unsigned long next_guest;
+    enum chat_mode mode;
+    const struct chat_ops *ops;
+    void *ctx;
+};
+
+void chat_room_init(struct chat_room *r, enum chat_mode mode, const struct chat_ops *ops, void *ctx);
+
+/* 1 when s (len bytes) is a nick: 1-32 of A-Z a-z 0-9 _ -. */
+int chat_nick_valid(const char *s, size_t len);
+
+struct chat_member *chat_find(const struct chat_room *r, const char *nick, size_t len);
+
+/* Join the room: with cert_cn (mutual TLS) that is the nick, for good; without,
+ * a guest nick. Returns 0, or -1 with a sentence in why (the server tells the
+ * client and closes). */
+int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen);
+
+/* Leave with a reason shown to the others: "* alice left (reason)"; with reason
+ * NULL, quietly (the server is stopping and tells everyone once). */
+void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason);
+
+/* One line from a member, without its newline. The text is sanitized in place. */
+void chat_line(struct chat_room *r, struct chat_member *m, char *line, size_t len);
+
+#endif

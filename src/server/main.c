@@ -1,0 +1,14 @@
+/* tlschatd: the chat server. */
+#include "options.h"
+#include "server.h"
+
+int main(int argc, char **argv)
+{
+    struct server_options opt;
+    int rc = server_options_parse(&opt, argc, argv);
+    if (rc == 1)
+        return 0;
+    if (rc == 2)
+        return 2;
+    return server_run(&opt);
+}

@@ -1,0 +1,164 @@
+/* tlschatd's command line: every value checked, every mistake one sentence. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "version.h"
+
+static const char usage[] =
+    "usage: tlschatd [options]\n"
+    "A multi-user chat server over TLS (or plaintext with --plain).\n"
+    "\n"
+    "  -l, --listen ADDR          address to listen on (default localhost; 0.0.0.0 or :: for the network)\n"
+    "  -p, --port PORT            port (default 8443; 0 picks a free one)\n"
+    "      --cert FILE            server certificate (default certs/server.crt)\n"
+    "      --key FILE             its private key (default certs/server.key)\n"
+    "      --client-ca FILE       require client certificates signed by this CA; nick = certificate CN\n"
+    "      --plain                no TLS: anyone on the network can read everything\n"
+    "      --mode chat|echo       chat room (default), or answer each line with itself\n"
+    "      --max-clients N        most connections at once (default 10000)\n"
+    "      --max-line BYTES       longest line accepted (default 4096, at most 16384)\n"
+    "      --max-queue BYTES      output queued for one client before it is dropped (default 1048576)\n"
+    "      --handshake-timeout S  seconds to finish the TLS handshake (default 10)\n"
+    "      --idle-timeout S       seconds of silence before a client is dropped (default 0: never)\n"
+    "      --tls-min 1.2|1.3      lowest TLS version (default 1.2)\n"
+    "      --keylog FILE          write TLS keys for Wireshark (default $SSLKEYLOGFILE)\n"
+    "      --pad BYTES            pad TLS 1.3 records to a multiple of BYTES (hides lengths)\n"
+    "  -v, --verbose              log more;  -q, --quiet: errors only\n"
+    "      --help, --version\n"
+    "\n"
+    "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the certificate and key.\n";
+
+enum {
+    OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
+    OPT_MAX_QUEUE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TLS_MIN, OPT_KEYLOG, OPT_PAD, OPT_HELP,
+    OPT_VERSION
+};
+
+static const struct option longopts[] = {
+    {"listen", required_argument, NULL, 'l'},
+    {"port", required_argument, NULL, 'p'},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
+    {"plain", no_argument, NULL, OPT_PLAIN},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+    {"max-line", required_argument, NULL, OPT_MAX_LINE},
+    {"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
+    {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"tls-min", required_argument, NULL, OPT_TLS_MIN},
+    {"keylog", required_argument, NULL, OPT_KEYLOG},
+    {"pad", required_argument, NULL, OPT_PAD},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+int server_options_parse(struct server_options *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->listen = "localhost";
+    o->port = "8443";
+    o->mode = CHAT_MODE_CHAT;
+    o->max_clients = 10000;
+    o->max_line = 4096;
+    o->max_queue = 1 << 20;
+    o->handshake_timeout = 10;
+    o->verbosity = 1;
+    tls_config_init(&o->tls);
+    o->tls.cert_file = "certs/server.crt";
+    o->tls.key_file = "certs/server.key";
+
+    const char *prog = "tlschatd";
+    long n;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":l:p:vq", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'l': o->listen = optarg; break;
+        case 'p':
+            if (args_number(prog, "--port", optarg, 0, 65535) < 0)
+                return 2;
+            o->port = optarg;
+            break;
+        case OPT_CERT: o->tls.cert_file = optarg; break;
+        case OPT_KEY: o->tls.key_file = optarg; break;
+        case OPT_CLIENT_CA: o->tls.client_ca_file = optarg; break;
+        case OPT_PLAIN: o->plain = 1; break;
+        case OPT_MODE:
+            if (!strcmp(optarg, "chat"))
+                o->mode = CHAT_MODE_CHAT;
+            else if (!strcmp(optarg, "echo"))
+                o->mode = CHAT_MODE_ECHO;
+            else {
+                fprintf(stderr, "%s: --mode takes chat or echo, not '%s'\n", prog, optarg);
+                return 2;
+            }
+            break;
+        case OPT_MAX_CLIENTS:
+            if ((n = args_number(prog, "--max-clients", optarg, 1, 1000000)) < 0)
+                return 2;
+            o->max_clients = (size_t)n;
+            break;
+        case OPT_MAX_LINE:
+            if ((n = args_number(prog, "--max-line", optarg, 16, CHAT_LINE_MAX)) < 0)
+                return 2;
+            o->max_line = (size_t)n;
+            break;
+        case OPT_MAX_QUEUE:
+            if ((n = args_number(prog, "--max-queue", optarg, 4096, 1L << 30)) < 0)
+                return 2;
+            o->max_queue = (size_t)n;
+            break;
+        case OPT_HS_TIMEOUT:
+            if ((n = args_number(prog, "--handshake-timeout", optarg, 1, 3600)) < 0)
+                return 2;
+            o->handshake_timeout = (unsigned)n;
+            break;
+        case OPT_IDLE_TIMEOUT:
+            if ((n = args_number(prog, "--idle-timeout", optarg, 0, 86400 * 7)) < 0)
+                return 2;
+            o->idle_timeout = (unsigned)n;
+            break;
+        case OPT_TLS_MIN:
+            if ((o->tls.min_version = args_tls_version(prog, optarg)) < 0)
+                return 2;
+            break;
+        case OPT_KEYLOG: o->tls.keylog_file = optarg; break;
+        case OPT_PAD:
+            if ((n = args_number(prog, "--pad", optarg, 1, 16384)) < 0)
+                return 2;
+            o->tls.pad = (size_t)n;
+            break;
+        case 'v': o->verbosity = 2; break;
+        case 'q': o->verbosity = 0; break;
+        case OPT_HELP: fputs(usage, stdout); return 1;
+        case OPT_VERSION: printf("tlschatd %s\n", TLSCHAT_VERSION); return 1;
+        case ':':
+            fprintf(stderr, "%s: %s needs a value (see tlschatd --help)\n", prog, argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "%s: unknown option '%s' (see tlschatd --help)\n", prog, argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s' (see tlschatd --help)\n", prog, argv[optind]);
+        return 2;
+    }
+    if (o->plain && (o->tls.client_ca_file || o->tls.keylog_file || o->tls.pad)) {
+        fprintf(stderr, "%s: --plain cannot go with --client-ca, --keylog or --pad: they are TLS settings\n", prog);
+        return 2;
+    }
+    return 0;
+}

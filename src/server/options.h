@@ -1,0 +1,28 @@
+/* tlschatd's command line. */
+#ifndef TLSCHAT_SERVER_OPTIONS_H
+#define TLSCHAT_SERVER_OPTIONS_H
+
+#include <stddef.h>
+
+#include "chat.h"
+#include "tls.h"
+
+struct server_options {
+    const char *listen;
+    const char *port;
+    int plain;
+    enum chat_mode mode;
+    size_t max_clients;
+    size_t max_line;
+    size_t max_queue;          /* bytes queued for one client before it is dropped */
+    unsigned handshake_timeout; /* seconds */
+    unsigned idle_timeout;      /* seconds, 0: none */
+    int verbosity;              /* 0 -q, 1 normal, 2 -v */
+    struct tls_config tls;
+};
+
+/* 0 to run, 1 when --help/--version was answered (exit 0), 2 on a usage error
+ * (a sentence was printed). */
+int server_options_parse(struct server_options *o, int argc, char **argv);
+
+#endif

@@ -1,0 +1,518 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016  # bash -c '...' snippets expand $1 in the inner shell
+# Tests for scripts/gen-certs.sh and scripts/show-cert.sh.
+# Prints "ok - WHAT" or "not ok - WHAT" per check (details of failures go to
+# stderr), then "N passed, N failed"; exits 1 if any check failed.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+GEN=$root/scripts/gen-certs.sh
+SHOW=$root/scripts/show-cert.sh
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/test_certs.XXXXXX") || {
+    echo "cannot create a temporary directory" >&2
+    exit 1
+}
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do
+        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    rm -rf -- "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+passed=0
+failed=0
+
+ok() {
+    printf 'ok - %s\n' "$1"
+    passed=$((passed + 1))
+}
+
+not_ok() {
+    printf 'not ok - %s\n' "$1"
+    shift
+    (($# == 0)) || printf '#   %s\n' "$@" >&2
+    failed=$((failed + 1))
+}
+
+# check WHAT COMMAND...: ok when COMMAND succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@" >"$work/check.out" 2>&1; then
+        ok "$what"
+    else
+        not_ok "$what" "command: $*" "$(head -c 2000 "$work/check.out")"
+    fi
+}
+
+# check_not WHAT COMMAND...: ok when COMMAND fails.
+check_not() {
+    local what=$1
+    shift
+    if "$@" >"$work/check.out" 2>&1; then
+        not_ok "$what" "command unexpectedly succeeded: $*"
+    else
+        ok "$what"
+    fi
+}
+
+# run COMMAND...: sets $rc, $out and $err.
+run() {
+    "$@" >"$work/run.out" 2>"$work/run.err"
+    rc=$?
+    out=$(<"$work/run.out")
+    err=$(<"$work/run.err")
+}
+
+# expect_rc WHAT WANT: check the $rc of the last run.
+expect_rc() {
+    if [[ $rc == "$2" ]]; then
+        ok "$1"
+    else
+        not_ok "$1" "exit status $rc, expected $2" "stdout: $out" "stderr: $err"
+    fi
+}
+
+# expect_usage_error WHAT NEEDLE ARGS...: gen-certs refuses ARGS with exit 2 and
+# one stderr line "gen-certs: ..." containing NEEDLE, and makes no directory.
+expect_usage_error() {
+    local what=$1 needle=$2 d=$work/refused
+    shift 2
+    rm -rf -- "$d"
+    run "$GEN" --dir "$d" "$@"
+    local lines
+    lines=$(printf '%s\n' "$err" | grep -c .)
+    if [[ $rc == 2 && $err == "gen-certs: "* && $lines == 1 && $err == *"$needle"* && ! -e $d ]]; then
+        ok "$what"
+    else
+        not_ok "$what" "exit status $rc (want 2), stderr: $err" "wanted one line naming: $needle; dir made: $([[ -e $d ]] && echo yes || echo no)"
+    fi
+}
+
+text_of() { openssl x509 -in "$1" -noout -text 2>/dev/null; }
+has_text() { text_of "$1" | grep -qF -- "$2"; }
+mode_of() { stat -c %a -- "$1"; }
+same_pubkey() { # same_pubkey CERT KEY
+    local a b
+    a=$(openssl x509 -in "$1" -noout -pubkey) || return 1
+    b=$(openssl pkey -in "$2" -pubout) || return 1
+    [[ -n $a && $a == "$b" ]]
+}
+verifies() { # verifies CA CERT [PURPOSE]
+    openssl verify -CAfile "$1" ${3:+-purpose "$3"} "$2"
+}
+key_text() { openssl pkey -in "$1" -noout -text 2>/dev/null | head -n 1; }
+ext_keyid() { # ext_keyid CERT "Subject Key Identifier"|"Authority Key Identifier"
+    text_of "$1" | grep -A1 -F "X509v3 $2" | tail -n 1 | sed 's/^[[:space:]]*//; s/^keyid://'
+}
+
+if ! command -v openssl >/dev/null 2>&1; then
+    not_ok "openssl is installed" "install openssl to run these tests"
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+    exit 1
+fi
+
+# ---------------------------------------------------------------------------
+# Help, usage errors
+
+run "$GEN" --help
+if [[ $rc == 0 && $out == *Usage:* && $out == *--san* && $out == *--client* ]]; then
+    ok "--help prints usage and exits 0"
+else
+    not_ok "--help prints usage and exits 0" "rc=$rc" "$out"
+fi
+
+run "$GEN" -h
+expect_rc "-h exits 0" 0
+
+expect_usage_error "unknown option refused with exit 2" "--bogus" --bogus
+expect_usage_error "option without its value refused with exit 2" "--san" --san
+expect_usage_error "--days 398 refused with exit 2" "398" --days 398
+expect_usage_error "--days 0 refused with exit 2" "--days 0" --days 0
+expect_usage_error "--days abc refused with exit 2" "abc" --days abc
+expect_usage_error "--days -5 refused with exit 2" "-5" --days -5
+expect_usage_error "--key-type dsa refused with exit 2" "dsa" --key-type dsa
+
+expect_usage_error "--san 'bad_name!' refused, naming the value" "bad_name!" --san 'bad_name!'
+expect_usage_error "--san 999.1.1.1 refused, naming the value" "999.1.1.1" --san 999.1.1.1
+expect_usage_error "--san 1::2::3 refused, naming the value" "1::2::3" --san 1::2::3
+expect_usage_error "--san '' (empty) refused" "empty" --san ''
+expect_usage_error "--san 1.2.3 refused" "1.2.3" --san 1.2.3
+expect_usage_error "--san -bad.example refused" "-bad.example" --san=-bad.example
+expect_usage_error "--san a.*.example refused" "a.*.example" --san 'a.*.example'
+expect_usage_error "--san with a zone index refused" "fe80::1%eth0" --san 'fe80::1%eth0'
+
+expect_usage_error "--client 'bad name' refused" "bad name" --client 'bad name'
+expect_usage_error "--client a/b refused" "a/b" --client a/b
+expect_usage_error "--client of 33 characters refused" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" --client aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+expect_usage_error "--client '' refused" "''" --client ''
+expect_usage_error "--client given twice refused" "twice" --client bob --client bob
+
+# IPv6 validation without python3: a python3 that fails stands in for none.
+mkdir -p "$work/nopy"
+printf '#!/bin/sh\nexit 1\n' >"$work/nopy/python3"
+chmod +x "$work/nopy/python3"
+PATH="$work/nopy:$PATH" run "$GEN" --dir "$work/nopy-bad" --san 1::2::3
+if [[ $rc == 2 && $err == *"1::2::3"* ]]; then
+    ok "without python3, --san 1::2::3 is refused"
+else
+    not_ok "without python3, --san 1::2::3 is refused" "rc=$rc" "$err"
+fi
+PATH="$work/nopy:$PATH" run "$GEN" --dir "$work/nopy-good" --san 2001:db8::1:2 --san ::ffff:192.0.2.1
+if [[ $rc == 0 ]] && has_text "$work/nopy-good/server.crt" "IP Address:2001:DB8:0:0:0:0:1:2"; then
+    ok "without python3, valid IPv6 --san values are accepted"
+else
+    not_ok "without python3, valid IPv6 --san values are accepted" "rc=$rc" "$err"
+fi
+
+# ---------------------------------------------------------------------------
+# Default run
+
+D=$work/a/b/certs
+run "$GEN" --dir "$D" --client alice
+expect_rc "run with --dir and --client alice exits 0" 0
+all_made=1
+for f in ca.crt ca.key server.crt server.key client-alice.crt client-alice.key; do
+    [[ -s $D/$f ]] || all_made=0
+    [[ $out == *"$D/$f"* ]] || all_made=0
+done
+if ((all_made)); then
+    ok "all files are made and each path is printed"
+else
+    not_ok "all files are made and each path is printed" "$out" "$(ls -la "$D" 2>&1)"
+fi
+check "--dir is created with mode 755" test "$(mode_of "$D")" = 755
+check "the output tells how to trust the CA elsewhere (tlschat --ca)" grep -q -- "--ca" "$work/run.out"
+
+extra=$(find "$D" -mindepth 1 ! -name '*.crt' ! -name '*.key' -printf '%f\n')
+if [[ -z $extra && $(find "$D" -mindepth 1 | wc -l) == 6 ]]; then
+    ok "no .srl, CSR or temporary files are left behind"
+else
+    not_ok "no .srl, CSR or temporary files are left behind" "$(ls -la "$D")"
+fi
+
+keys_ok=1
+for f in "$D"/*.key; do [[ $(mode_of "$f") == 600 ]] || keys_ok=0; done
+check "private keys are mode 600" test "$keys_ok" = 1
+crts_ok=1
+for f in "$D"/*.crt; do [[ $(mode_of "$f") == 644 ]] || crts_ok=0; done
+check "certificates are mode 644" test "$crts_ok" = 1
+
+check "server.crt verifies against ca.crt (sslserver)" verifies "$D/ca.crt" "$D/server.crt" sslserver
+check "client-alice.crt verifies against ca.crt (sslclient)" verifies "$D/ca.crt" "$D/client-alice.crt" sslclient
+check_not "client-alice.crt is not accepted as a server certificate" verifies "$D/ca.crt" "$D/client-alice.crt" sslserver
+check_not "server.crt is not accepted as a client certificate" verifies "$D/ca.crt" "$D/server.crt" sslclient
+
+check "CA has critical basicConstraints CA:TRUE, pathlen:0" \
+    bash -c 'openssl x509 -in "$1" -noout -text | grep -A1 "Basic Constraints: critical" | grep -q "CA:TRUE, pathlen:0"' _ "$D/ca.crt"
+check "CA keyUsage is critical keyCertSign, cRLSign" \
+    bash -c 'openssl x509 -in "$1" -noout -text | grep -A1 "Key Usage: critical" | grep -q "Certificate Sign, CRL Sign"' _ "$D/ca.crt"
+check "CA has a subjectKeyIdentifier" has_text "$D/ca.crt" "X509v3 Subject Key Identifier"
+check "CA subject names tlschat" bash -c 'openssl x509 -in "$1" -noout -subject | grep -q "tlschat local CA"' _ "$D/ca.crt"
+
+check "server CN is localhost" bash -c 'openssl x509 -in "$1" -noout -subject -nameopt RFC2253 | grep -qx "subject=CN=localhost"' _ "$D/server.crt"
+check "server EKU is serverAuth" has_text "$D/server.crt" "TLS Web Server Authentication"
+check_not "server EKU is not clientAuth" has_text "$D/server.crt" "TLS Web Client Authentication"
+check "server is CA:FALSE (critical)" \
+    bash -c 'openssl x509 -in "$1" -noout -text | grep -A1 "Basic Constraints: critical" | grep -q "CA:FALSE"' _ "$D/server.crt"
+check "server keyUsage is critical digitalSignature (ECDSA: no keyEncipherment)" \
+    bash -c 'openssl x509 -in "$1" -noout -text | grep -A1 "Key Usage: critical" | tail -n1 | grep -qx "[[:space:]]*Digital Signature"' _ "$D/server.crt"
+check "server authorityKeyIdentifier equals the CA's subjectKeyIdentifier" \
+    test "$(ext_keyid "$D/server.crt" "Authority Key Identifier")" = "$(ext_keyid "$D/ca.crt" "Subject Key Identifier")"
+for san in "DNS:localhost" "IP Address:127.0.0.1" "IP Address:0:0:0:0:0:0:0:1"; do
+    check "server SANs contain $san" has_text "$D/server.crt" "$san"
+done
+check "server key is ECDSA P-256 by default" bash -c 'openssl pkey -in "$1" -noout -text | grep -q "NIST CURVE: P-256"' _ "$D/server.key"
+check "server.key matches server.crt (same public key)" same_pubkey "$D/server.crt" "$D/server.key"
+check "client-alice.key matches client-alice.crt" same_pubkey "$D/client-alice.crt" "$D/client-alice.key"
+check "ca.key matches ca.crt" same_pubkey "$D/ca.crt" "$D/ca.key"
+
+check "client CN is alice" bash -c 'openssl x509 -in "$1" -noout -subject -nameopt RFC2253 | grep -qx "subject=CN=alice"' _ "$D/client-alice.crt"
+check "client EKU is clientAuth" has_text "$D/client-alice.crt" "TLS Web Client Authentication"
+check_not "client EKU is not serverAuth" has_text "$D/client-alice.crt" "TLS Web Server Authentication"
+check "client keyUsage is digitalSignature" has_text "$D/client-alice.crt" "Digital Signature"
+
+ca_serial=$(openssl x509 -in "$D/ca.crt" -noout -serial | cut -d= -f2)
+srv_serial=$(openssl x509 -in "$D/server.crt" -noout -serial | cut -d= -f2)
+if [[ ${#srv_serial} -ge 30 && ${#ca_serial} -ge 30 && $srv_serial != "$ca_serial" ]]; then
+    ok "serial numbers are random 16-byte values"
+else
+    not_ok "serial numbers are random 16-byte values" "ca=$ca_serial server=$srv_serial"
+fi
+check_not "leaf certificates last at most 397 days" openssl x509 -in "$D/server.crt" -noout -checkend $((398 * 86400))
+check "leaf certificates default to about 397 days" openssl x509 -in "$D/server.crt" -noout -checkend $((396 * 86400))
+check "CA lasts about 3650 days" openssl x509 -in "$D/ca.crt" -noout -checkend $((3640 * 86400))
+
+# ---------------------------------------------------------------------------
+# Second runs: the CA is reused; --san; --no-server; --force
+
+cp "$D/ca.crt" "$work/ca.first"
+cp "$D/ca.key" "$work/ca.key.first"
+cp "$D/server.crt" "$work/server.first"
+run "$GEN" --dir "$D" --san chat.example.test --san '*.chat.example.test' --san 192.0.2.7 --san 2001:db8::7
+expect_rc "second run with extra --san values exits 0" 0
+check "second run reuses ca.crt byte for byte" cmp -s "$D/ca.crt" "$work/ca.first"
+check "second run leaves ca.key unchanged" cmp -s "$D/ca.key" "$work/ca.key.first"
+check "second run says the CA was reused" grep -qi "reused" "$work/run.out"
+check_not "second run remakes server.crt" cmp -s "$D/server.crt" "$work/server.first"
+for san in "DNS:localhost" "IP Address:127.0.0.1" "IP Address:0:0:0:0:0:0:0:1" \
+    "DNS:chat.example.test" "DNS:*.chat.example.test" "IP Address:192.0.2.7" "IP Address:2001:DB8:0:0:0:0:0:7"; do
+    check "remade server SANs contain $san" has_text "$D/server.crt" "$san"
+done
+check "remade server.crt verifies against the reused CA" verifies "$D/ca.crt" "$D/server.crt" sslserver
+check "client-alice.crt still verifies after the second run" verifies "$D/ca.crt" "$D/client-alice.crt" sslclient
+check "remade server.key matches server.crt" same_pubkey "$D/server.crt" "$D/server.key"
+
+cp "$D/server.crt" "$work/server.second"
+run "$GEN" --dir "$D" --no-server --client bob --days 30
+expect_rc "--no-server --client bob exits 0" 0
+check "--no-server leaves server.crt alone" cmp -s "$D/server.crt" "$work/server.second"
+check "--no-server --client bob makes client-bob.crt that verifies" verifies "$D/ca.crt" "$D/client-bob.crt" sslclient
+check "client-bob.key is mode 600" test "$(mode_of "$D/client-bob.key")" = 600
+check "--days 30 makes a certificate that ends within 31 days" bash -c '! openssl x509 -in "$1" -noout -checkend $((31 * 86400))' _ "$D/client-bob.crt"
+check "--days 30 makes a certificate valid for more than 29 days" openssl x509 -in "$D/client-bob.crt" -noout -checkend $((29 * 86400))
+expect_usage_error "--no-server with --san refused" "--no-server" --no-server --san example.test
+
+# Half a CA: refused unless --force.
+P=$work/partial
+mkdir -p "$P"
+cp "$D/ca.crt" "$P/ca.crt"
+run "$GEN" --dir "$P"
+if [[ $rc != 0 && $err == "gen-certs: "* && $err == *ca.key* && ! -e $P/server.crt ]] && cmp -s "$P/ca.crt" "$D/ca.crt"; then
+    ok "ca.crt without ca.key is refused and nothing is written"
+else
+    not_ok "ca.crt without ca.key is refused and nothing is written" "rc=$rc" "$err"
+fi
+rm -f "$P/ca.crt"
+cp "$D/ca.key" "$P/ca.key"
+run "$GEN" --dir "$P"
+if [[ $rc != 0 && $err == *ca.crt* ]] && cmp -s "$P/ca.key" "$D/ca.key"; then
+    ok "ca.key without ca.crt is refused"
+else
+    not_ok "ca.key without ca.crt is refused" "rc=$rc" "$err"
+fi
+run "$GEN" --dir "$P" --force
+if [[ $rc == 0 ]] && ! cmp -s "$P/ca.key" "$D/ca.key" && verifies "$P/ca.crt" "$P/server.crt" >/dev/null 2>&1; then
+    ok "--force makes a new CA when only half of one exists"
+else
+    not_ok "--force makes a new CA when only half of one exists" "rc=$rc" "$err"
+fi
+
+# A CA key that does not belong to the CA certificate is refused.
+M=$work/mismatch
+mkdir -p "$M"
+cp "$D/ca.crt" "$M/ca.crt"
+cp "$P/ca.key" "$M/ca.key"
+run "$GEN" --dir "$M"
+if [[ $rc != 0 && $err == "gen-certs: "* && ! -e $M/server.crt ]]; then
+    ok "a ca.key that does not match ca.crt is refused"
+else
+    not_ok "a ca.key that does not match ca.crt is refused" "rc=$rc" "$err"
+fi
+
+run "$GEN" --dir "$D" --force
+expect_rc "--force exits 0" 0
+check_not "--force replaces ca.crt" cmp -s "$D/ca.crt" "$work/ca.first"
+check_not "--force replaces ca.key" cmp -s "$D/ca.key" "$work/ca.key.first"
+check "after --force server.crt verifies against the new CA" verifies "$D/ca.crt" "$D/server.crt" sslserver
+check_not "after --force the old client-alice.crt no longer verifies" verifies "$D/ca.crt" "$D/client-alice.crt" sslclient
+check "after --force a warning names the stale client certificate" grep -q "client-alice.crt" "$work/run.err"
+check "after --force ca.key is still mode 600" test "$(mode_of "$D/ca.key")" = 600
+
+# ---------------------------------------------------------------------------
+# Key types
+
+for kt in rsa ed25519; do
+    K=$work/$kt
+    run "$GEN" --dir "$K" --key-type "$kt" --client carol
+    expect_rc "--key-type $kt exits 0" 0
+    case $kt in
+        rsa) want="Private-Key: (3072 bit" ;;
+        ed25519) want="ED25519 Private-Key:" ;;
+    esac
+    kinds_ok=1
+    for f in ca.key server.key client-carol.key; do
+        [[ $(key_text "$K/$f") == "$want"* ]] || kinds_ok=0
+    done
+    check "--key-type $kt makes $kt keys" test "$kinds_ok" = 1
+    check "--key-type $kt: server.crt verifies" verifies "$K/ca.crt" "$K/server.crt" sslserver
+    check "--key-type $kt: client-carol.crt verifies" verifies "$K/ca.crt" "$K/client-carol.crt" sslclient
+    check "--key-type $kt: server.key matches server.crt" same_pubkey "$K/server.crt" "$K/server.key"
+done
+check "--key-type rsa: server keyUsage adds keyEncipherment" has_text "$work/rsa/server.crt" "Digital Signature, Key Encipherment"
+
+# Mixed: a reused Ed25519 CA signs an ECDSA server key, and an ECDSA CA an RSA one.
+run "$GEN" --dir "$work/ed25519"
+if [[ $rc == 0 ]] && verifies "$work/ed25519/ca.crt" "$work/ed25519/server.crt" >/dev/null 2>&1 &&
+    [[ $(key_text "$work/ed25519/server.key") == "Private-Key: (256 bit"* ]]; then
+    ok "a reused Ed25519 CA signs a new ECDSA server certificate"
+else
+    not_ok "a reused Ed25519 CA signs a new ECDSA server certificate" "rc=$rc" "$err"
+fi
+run "$GEN" --dir "$D" --key-type rsa --no-server --client dave
+if [[ $rc == 0 ]] && verifies "$D/ca.crt" "$D/client-dave.crt" >/dev/null 2>&1 &&
+    [[ $(key_text "$D/client-dave.key") == "Private-Key: (3072 bit"* ]]; then
+    ok "a reused ECDSA CA signs a new RSA client certificate"
+else
+    not_ok "a reused ECDSA CA signs a new RSA client certificate" "rc=$rc" "$err"
+fi
+
+# --cn: a custom name is the CN and is added to the SANs.
+C=$work/cn
+run "$GEN" --dir "$C" --cn chat.example.lan
+if [[ $rc == 0 ]] && has_text "$C/server.crt" "DNS:chat.example.lan" && has_text "$C/server.crt" "DNS:localhost" &&
+    openssl x509 -in "$C/server.crt" -noout -subject -nameopt RFC2253 | grep -qx "subject=CN=chat.example.lan"; then
+    ok "--cn sets the CN and adds it to the SANs"
+else
+    not_ok "--cn sets the CN and adds it to the SANs" "rc=$rc" "$err"
+fi
+
+# Default directory: certs/ next to scripts/ of the tree the script lives in.
+R=$work/tree
+mkdir -p "$R/scripts" "$work/elsewhere"
+cp "$GEN" "$R/scripts/gen-certs.sh"
+(cd "$work/elsewhere" && "$R/scripts/gen-certs.sh" >/dev/null 2>&1)
+if [[ -s $R/certs/ca.crt && -s $R/certs/server.crt && ! -e $work/elsewhere/certs ]]; then
+    ok "without --dir the files go to certs/ of the tree"
+else
+    not_ok "without --dir the files go to certs/ of the tree" "$(ls -la "$R" "$work/elsewhere" 2>&1)"
+fi
+
+# ---------------------------------------------------------------------------
+# show-cert.sh
+
+run "$SHOW" "$D/server.crt"
+expect_rc "show-cert.sh server.crt exits 0" 0
+fp_line=$(printf '%s\n' "$out" | grep '^SHA-256 fingerprint: ' || true)
+want_fp=$(openssl x509 -in "$D/server.crt" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d ':' | tr 'A-F' 'a-f')
+if [[ $fp_line =~ ^SHA-256\ fingerprint:\ sha256:[0-9a-f]{64}$ && $fp_line == "SHA-256 fingerprint: sha256:$want_fp" ]]; then
+    ok "show-cert.sh prints the fingerprint as sha256:<64 lowercase hex> matching openssl"
+else
+    not_ok "show-cert.sh prints the fingerprint as sha256:<64 lowercase hex> matching openssl" "got: $fp_line" "want: sha256:$want_fp"
+fi
+fields_ok=1
+for want in "Subject:" "CN=localhost" "Issuer:" "tlschat local CA" "SANs:" "DNS:localhost" "127.0.0.1" "Not before:" "Not after:" "Key type:" "ECDSA"; do
+    [[ $out == *"$want"* ]] || fields_ok=0
+done
+if ((fields_ok)); then
+    ok "show-cert.sh prints subject, issuer, SANs, validity and key type"
+else
+    not_ok "show-cert.sh prints subject, issuer, SANs, validity and key type" "$out"
+fi
+
+openssl x509 -in "$D/server.crt" -outform DER -out "$work/server.der"
+run "$SHOW" "$work/server.der"
+check "show-cert.sh reads DER with the same fingerprint" test "$(printf '%s\n' "$out" | tail -n 1)" = "$fp_line"
+run "$SHOW" "$work/rsa/server.crt"
+check "show-cert.sh names an RSA key" grep -q "Key type: *RSA 3072" "$work/run.out"
+run "$SHOW" "$work/ed25519/client-carol.crt"
+check "show-cert.sh names an Ed25519 key" grep -q "Key type: *ED25519" "$work/run.out"
+
+run "$SHOW" "$work/does-not-exist.crt"
+if [[ $rc == 2 && $err == "show-cert: "* && $err == *does-not-exist.crt* ]]; then
+    ok "show-cert.sh on a missing file exits 2 with a message"
+else
+    not_ok "show-cert.sh on a missing file exits 2 with a message" "rc=$rc" "$err"
+fi
+printf 'hello, not a certificate\n' >"$work/not-a-cert.txt"
+run "$SHOW" "$work/not-a-cert.txt"
+if [[ $rc == 2 && $err == "show-cert: "* && $err == *not-a-cert.txt* ]]; then
+    ok "show-cert.sh on a non-certificate file exits 2 with a message"
+else
+    not_ok "show-cert.sh on a non-certificate file exits 2 with a message" "rc=$rc" "$err"
+fi
+run "$SHOW" "$D/server.key"
+expect_rc "show-cert.sh on a private key exits 2" 2
+run "$SHOW"
+expect_rc "show-cert.sh without a file exits 2" 2
+
+# ---------------------------------------------------------------------------
+# Real TLS handshakes with openssl s_server / s_client
+
+# start_server LOGFILE ARGS...: s_server on 127.0.0.1 and a port the kernel picks;
+# sets $server_pid and $port, or fails after 10 s.
+start_server() {
+    local log=$1
+    shift
+    port=
+    openssl s_server -accept 127.0.0.1:0 -www -naccept 1 "$@" </dev/null >"$log" 2>&1 &
+    server_pid=$!
+    pids+=("$server_pid")
+    local deadline=$((SECONDS + 10))
+    while ((SECONDS < deadline)); do
+        port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$log" | head -n 1)
+        [[ -n $port ]] && return 0
+        kill -0 "$server_pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+    return 0
+}
+
+# client ARGS...: s_client to the started server; sets $rc and $out.
+client() {
+    run timeout 10 openssl s_client -connect "127.0.0.1:$port" -CAfile "$D/ca.crt" -verify_return_error "$@"
+}
+
+tls_check() { # tls_check WHAT WANT(ok|fail) SERVER-ARGS -- CLIENT-ARGS
+    local what=$1 want=$2
+    shift 2
+    local -a sargs=() cargs=()
+    while (($# > 0)) && [[ $1 != -- ]]; do sargs+=("$1"); shift; done
+    (($# > 0)) && shift
+    cargs=("$@")
+    if ! start_server "$work/s_server.log" -cert "$D/server.crt" -key "$D/server.key" "${sargs[@]}"; then
+        not_ok "$what" "s_server did not start" "$(cat "$work/s_server.log")"
+        stop_server
+        return
+    fi
+    client "${cargs[@]}"
+    stop_server
+    if [[ $want == ok ]]; then
+        if [[ $rc == 0 && $out == *"Verify return code: 0 (ok)"* ]]; then
+            ok "$what"
+        else
+            not_ok "$what" "s_client rc=$rc" "$(printf '%s\n' "$out" "$err" | grep -i -E 'verify|error' | head -n 5)"
+        fi
+    else
+        if [[ $rc != 0 ]]; then
+            ok "$what"
+        else
+            not_ok "$what" "s_client unexpectedly succeeded"
+        fi
+    fi
+}
+
+tls_check "TLS handshake verifies server.crt for host name localhost" ok \
+    -- -servername localhost -verify_hostname localhost
+tls_check "TLS handshake verifies server.crt for IP 127.0.0.1" ok \
+    -- -verify_ip 127.0.0.1
+tls_check "TLS handshake verifies server.crt for IP ::1" ok \
+    -- -verify_ip ::1
+tls_check "TLS handshake refuses a host name not in the SANs" fail \
+    -- -servername evil.example -verify_hostname evil.example
+tls_check "TLS handshake refuses a server when trusting a different CA" fail \
+    -- -CAfile "$work/rsa/ca.crt" -verify_hostname localhost
+# TLS 1.2 so that the server's verdict on the client certificate ends the handshake.
+run "$GEN" --dir "$D" --no-server --client alice
+tls_check "mTLS handshake with client-alice.crt is accepted" ok \
+    -Verify 1 -verify_return_error -CAfile "$D/ca.crt" \
+    -- -tls1_2 -verify_hostname localhost -cert "$D/client-alice.crt" -key "$D/client-alice.key"
+tls_check "mTLS handshake without a client certificate is refused" fail \
+    -Verify 1 -verify_return_error -CAfile "$D/ca.crt" \
+    -- -tls1_2 -verify_hostname localhost
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+((failed == 0))
