@@ -44,6 +44,9 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Unit tests reach into the server's pure parts (chat, outq).
+$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Isrc/server
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^

@@ -1,0 +1,256 @@
+/* chat.c without sockets: who gets which line for each command. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "chat.h"
+
+#define MAX_SEEN 64
+
+/* What each member was sent, in order. */
+struct box {
+    char lines[MAX_SEEN][256];
+    int n;
+    int quit;
+};
+
+static void rec(struct chat_member *m, const char *line, size_t len)
+{
+    struct box *b = m->user;
+    assert_true(b->n < MAX_SEEN);
+    snprintf(b->lines[b->n++], sizeof b->lines[0], "%.*s", (int)len, line);
+}
+
+static void t_send(void *ctx, struct chat_member *to, const char *line, size_t len)
+{
+    (void)ctx;
+    rec(to, line, len);
+}
+
+static void t_broadcast(void *ctx, struct chat_member *except, const char *line, size_t len)
+{
+    struct chat_room *r = ctx;
+    for (struct chat_member *m = r->head; m; m = m->next)
+        if (m != except)
+            rec(m, line, len);
+}
+
+static void t_quit(void *ctx, struct chat_member *m)
+{
+    struct box *b = m->user;
+    b->quit = 1;
+    chat_leave(ctx, m, "quit");
+}
+
+static const struct chat_ops ops = {t_send, t_broadcast, t_quit};
+
+struct fixture {
+    struct chat_room room;
+    struct chat_member m[3];
+    struct box box[3];
+};
+
+static int setup(void **state)
+{
+    static struct fixture f; /* test-only storage */
+    memset(&f, 0, sizeof f);
+    chat_room_init(&f.room, CHAT_MODE_CHAT, &ops, &f.room);
+    char why[128];
+    for (int i = 0; i < 3; i++) {
+        f.m[i].user = &f.box[i];
+        assert_int_equal(chat_join(&f.room, &f.m[i], NULL, why, sizeof why), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        f.box[i].n = 0;
+    *state = &f;
+    return 0;
+}
+
+static const char *last(const struct box *b)
+{
+    return b->n ? b->lines[b->n - 1] : "";
+}
+
+static void say(struct fixture *f, int who, const char *text)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    chat_line(&f->room, &f->m[who], buf, strlen(buf));
+}
+
+static void test_guest_nicks_and_welcome(void **state)
+{
+    (void)state;
+    struct chat_room room;
+    struct chat_member a = {0}, b = {0};
+    struct box ba = {0}, bb = {0};
+    char why[128];
+    chat_room_init(&room, CHAT_MODE_CHAT, &ops, &room);
+    a.user = &ba;
+    b.user = &bb;
+    assert_int_equal(chat_join(&room, &a, NULL, why, sizeof why), 0);
+    assert_int_equal(chat_join(&room, &b, NULL, why, sizeof why), 0);
+    assert_string_equal(a.nick, "guest1");
+    assert_string_equal(b.nick, "guest2");
+    assert_string_equal(ba.lines[0], "* welcome, guest1: 1 online, /help for commands");
+    assert_string_equal(ba.lines[1], "* guest2 joined");
+    assert_int_equal(bb.n, 1); /* a newcomer is not told of its own joining */
+}
+
+static void test_broadcast_skips_sender(void **state)
+{
+    struct fixture *f = *state;
+    say(f, 0, "hello");
+    assert_int_equal(f->box[0].n, 0);
+    assert_string_equal(last(&f->box[1]), "<guest1> hello");
+    assert_string_equal(last(&f->box[2]), "<guest1> hello");
+}
+
+static void test_nick_rules(void **state)
+{
+    struct fixture *f = *state;
+    say(f, 0, "/nick alice");
+    assert_string_equal(f->m[0].nick, "alice");
+    assert_string_equal(last(&f->box[2]), "* guest1 is now alice");
+    say(f, 1, "/nick ALICE"); /* unique regardless of case */
+    assert_string_equal(last(&f->box[1]), "! the nick ALICE is taken");
+    say(f, 1, "/nick bad nick!");
+    assert_string_equal(last(&f->box[1]), "! 'bad nick!' is not a valid nick: use 1-32 of A-Z a-z 0-9 _ -");
+    say(f, 1, "/nick 123456789012345678901234567890123");
+    assert_non_null(strstr(last(&f->box[1]), "is not a valid nick"));
+    say(f, 1, "/nick");
+    assert_non_null(strstr(last(&f->box[1]), "is not a valid nick"));
+    say(f, 0, "/nick alice");
+    assert_string_equal(last(&f->box[0]), "! you are already alice");
+    assert_true(chat_nick_valid("a-b_C9", 6));
+    assert_false(chat_nick_valid("a.b", 3));
+    assert_false(chat_nick_valid("", 0));
+}
+
+static void test_private_message(void **state)
+{
+    struct fixture *f = *state;
+    say(f, 0, "/msg guest2 psst  there");
+    assert_string_equal(last(&f->box[1]), "*private* <guest1> psst  there");
+    assert_string_equal(last(&f->box[0]), "*private* to <guest2> psst  there");
+    assert_int_equal(f->box[2].n, 0);
+    say(f, 0, "/msg nobody hi");
+    assert_string_equal(last(&f->box[0]), "! no one called nobody is here (/who lists who is)");
+    say(f, 0, "/msg guest2");
+    assert_string_equal(last(&f->box[0]), "! usage: /msg NAME TEXT");
+}
+
+static void test_who_lists_everyone(void **state)
+{
+    struct fixture *f = *state;
+    say(f, 1, "/who");
+    assert_int_equal(f->box[1].n, 4);
+    assert_string_equal(f->box[1].lines[0], "* 3 online:");
+    int you = 0;
+    for (int i = 1; i < 4; i++)
+        you += strstr(f->box[1].lines[i], "guest2 (you)") != NULL;
+    assert_int_equal(you, 1);
+}
+
+static void test_quit_and_close(void **state)
+{
+    struct fixture *f = *state;
+    say(f, 2, "CLOSE");
+    assert_true(f->box[2].quit);
+    assert_string_equal(last(&f->box[2]), "closed");
+    assert_string_equal(last(&f->box[0]), "* guest3 left (quit)");
+    assert_int_equal(f->room.count, 2);
+    say(f, 1, "/quit bye now");
+    assert_true(f->box[1].quit);
+    assert_string_equal(last(&f->box[0]), "* guest2 left (quit)");
+}
+
+static void test_commands_help_unknown_slash(void **state)
+{
+    struct fixture *f = *state;
+    say(f, 0, "/frobnicate now");
+    assert_string_equal(last(&f->box[0]), "! unknown command /frobnicate (try /help)");
+    say(f, 0, "/help");
+    assert_true(f->box[0].n > 3);
+    assert_string_equal(f->box[0].lines[1], "* commands:");
+    say(f, 0, "//etc/passwd is a path");
+    assert_string_equal(last(&f->box[1]), "<guest1> /etc/passwd is a path");
+    int before = f->box[1].n;
+    say(f, 0, "");
+    assert_int_equal(f->box[1].n, before); /* empty lines are not said */
+}
+
+static void test_control_characters_stripped(void **state)
+{
+    struct fixture *f = *state;
+    say(f, 0, "a\x1b[2Jb\x07" "c\td\xc2\x9b" "e");
+    assert_string_equal(last(&f->box[1]), "<guest1> a[2Jbc\tde");
+}
+
+static void test_certificate_bound_nick(void **state)
+{
+    (void)state;
+    struct chat_room room;
+    struct chat_member a = {0}, b = {0}, c = {0};
+    struct box ba = {0}, bb = {0}, bc = {0};
+    char why[128];
+    chat_room_init(&room, CHAT_MODE_CHAT, &ops, &room);
+    a.user = &ba;
+    b.user = &bb;
+    c.user = &bc;
+    assert_int_equal(chat_join(&room, &a, "alice", why, sizeof why), 0);
+    assert_true(a.cert_bound);
+    assert_string_equal(ba.lines[0], "* welcome, alice (certificate verified): 1 online, /help for commands");
+    assert_int_equal(chat_join(&room, &b, "Alice", why, sizeof why), -1);
+    assert_string_equal(why, "Alice is already connected");
+    assert_int_equal(chat_join(&room, &c, "not valid", why, sizeof why), -1);
+    assert_non_null(strstr(why, "not a valid nick"));
+    char line[] = "/nick mallory";
+    chat_line(&room, &a, line, strlen(line));
+    assert_string_equal(ba.lines[ba.n - 1], "! your nick is bound to your certificate: you are alice");
+    char who[] = "/who";
+    chat_line(&room, &a, who, strlen(who));
+    assert_string_equal(ba.lines[ba.n - 1], "*   alice [certificate] (you)");
+}
+
+static void test_echo_mode(void **state)
+{
+    (void)state;
+    struct chat_room room;
+    struct chat_member a = {0};
+    struct box ba = {0};
+    char why[128];
+    chat_room_init(&room, CHAT_MODE_ECHO, &ops, &room);
+    a.user = &ba;
+    assert_int_equal(chat_join(&room, &a, NULL, why, sizeof why), 0);
+    assert_int_equal(ba.n, 0); /* echo mode greets no one */
+    char l1[] = "/who is there";
+    chat_line(&room, &a, l1, strlen(l1));
+    assert_string_equal(ba.lines[0], "/who is there");
+    char l2[] = "close";
+    chat_line(&room, &a, l2, strlen(l2));
+    assert_string_equal(ba.lines[1], "closed");
+    assert_true(ba.quit);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_guest_nicks_and_welcome),
+        cmocka_unit_test_setup(test_broadcast_skips_sender, setup),
+        cmocka_unit_test_setup(test_nick_rules, setup),
+        cmocka_unit_test_setup(test_private_message, setup),
+        cmocka_unit_test_setup(test_who_lists_everyone, setup),
+        cmocka_unit_test_setup(test_quit_and_close, setup),
+        cmocka_unit_test_setup(test_commands_help_unknown_slash, setup),
+        cmocka_unit_test_setup(test_control_characters_stripped, setup),
+        cmocka_unit_test(test_certificate_bound_nick),
+        cmocka_unit_test(test_echo_mode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
