@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(gcc make pkg-config libssl-dev libcmocka-dev openssl ca-certificates python3
-      tshark wireshark-common procps util-linux)
+      tshark wireshark-common procps util-linux cppcheck clang-tidy)
 case "${1:-}" in
     --bench) pkgs+=(ncat socat stunnel4) ;;
     "") ;;

@@ -137,8 +137,8 @@ static int receive(struct session *s, int *rc)
     }
 }
 
-/* Returns 1 to go on, 0 on failure. */
-static int send_pending(struct session *s)
+/* Returns 1 to go on, 0 when the session is over (status in *rc). */
+static int send_pending(struct session *s, int *rc)
 {
     while (s->out_len > 0) {
         ssize_t n = conn_send(s->conn, s->out, s->out_len);
@@ -149,7 +149,15 @@ static int send_pending(struct session *s)
             return 1;
         }
         if (n <= 0) {
-            fprintf(stderr, "tlschat: %s\n", n == CONN_EOF ? "the server closed the connection" : conn_error(s->conn));
+            /* The server may have said why before it went (a TLS alert such as
+             * "certificate required", or a last line): read that first, so the
+             * sentence names the cause rather than the reset it left behind. */
+            char why[320];
+            snprintf(why, sizeof why, "%s", n == CONN_EOF ? "the server closed the connection" : conn_error(s->conn));
+            *rc = 1;
+            if (receive(s, rc) == 0)
+                return 0;
+            fprintf(stderr, "tlschat: %s\n", why);
             return 0;
         }
         memmove(s->out, s->out + n, s->out_len - (size_t)n);
@@ -177,8 +185,8 @@ static int session_loop(struct session *s)
     int fd = conn_fd(s->conn);
     net_set_nonblocking(fd, 1);
     for (;;) {
-        if (!send_pending(s))
-            return 1;
+        if (!send_pending(s, &rc))
+            return rc;
         struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
         if (s->out_len > 0 && !s->send_wants_read)
             p[0].events |= POLLOUT;

@@ -258,7 +258,7 @@ struct conn *conn_new(int fd, struct tls *tls, enum conn_role role, const char *
 /* Blocking handshake, giving up after timeout_ms (0: never). */
 static int handshake_blocking(struct conn *c, int timeout_ms)
 {
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    struct timeval tv = {timeout_ms / 1000, (suseconds_t)(timeout_ms % 1000) * 1000};
     struct timeval none = {0, 0};
     if (timeout_ms > 0) {
         setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -164,7 +164,7 @@ int loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t ms, loop_timer
     loop_timer_cancel(l, t);
     if (l->nheap == l->capheap) {
         size_t n = l->capheap ? l->capheap * 2 : 64;
-        struct loop_timer **h = realloc(l->heap, n * sizeof *h);
+        struct loop_timer **h = realloc(l->heap, n * sizeof(struct loop_timer *));
         if (!h)
             return -1;
         l->heap = h;

@@ -89,7 +89,7 @@ static void set_port(struct sockaddr *sa, unsigned short port)
 
 static unsigned short bound_port(int fd)
 {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t len = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
         return 0;
@@ -231,7 +231,7 @@ int net_set_nonblocking(int fd, int on)
 void net_addr_text(const struct sockaddr *sa, socklen_t salen, char *buf, size_t buflen)
 {
     char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
+    unsigned port;
     (void)salen;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
@@ -250,7 +250,7 @@ void net_addr_text(const struct sockaddr *sa, socklen_t salen, char *buf, size_t
 
 void net_peer_text(int fd, char *buf, size_t buflen)
 {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t len = sizeof ss;
     if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
         net_addr_text((struct sockaddr *)&ss, len, buf, buflen);
@@ -260,7 +260,7 @@ void net_peer_text(int fd, char *buf, size_t buflen)
 
 void net_local_text(int fd, char *buf, size_t buflen)
 {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t len = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
         net_addr_text((struct sockaddr *)&ss, len, buf, buflen);

@@ -475,9 +475,9 @@ void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_
         snprintf(buf, buflen, "?");
         return;
     }
-    strcpy(buf, "sha256:");
-    for (unsigned i = 0; i < mdlen; i++)
-        snprintf(buf + 7 + 2 * i, 3, "%02x", md[i]);
+    size_t at = (size_t)snprintf(buf, buflen, "sha256:");
+    for (size_t i = 0; i < mdlen; i++, at += 2)
+        snprintf(buf + at, 3, "%02x", md[i]);
 }
 
 void tls_ssl_summary(SSL *ssl, struct tls_summary *s)

@@ -32,7 +32,7 @@ __attribute__((format(printf, 3, 4))) static void tell(struct chat_room *r, stru
         r->ops->send(r->ctx, to, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
 }
 
-__attribute__((format(printf, 3, 4))) static void announce(struct chat_room *r, struct chat_member *except,
+__attribute__((format(printf, 3, 4))) static void announce(struct chat_room *r, const struct chat_member *except,
                                                            const char *fmt, ...)
 {
     char out[OUT_MAX];

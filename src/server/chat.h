@@ -20,7 +20,7 @@ struct chat_ops {
     /* One line (no "\n") to one member. */
     void (*send)(void *ctx, struct chat_member *to, const char *line, size_t len);
     /* One line to every joined member but except (NULL: to all). */
-    void (*broadcast)(void *ctx, struct chat_member *except, const char *line, size_t len);
+    void (*broadcast)(void *ctx, const struct chat_member *except, const char *line, size_t len);
     /* The member asked to leave; "closed" has already been sent to it. */
     void (*quit)(void *ctx, struct chat_member *m);
 };

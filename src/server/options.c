@@ -126,7 +126,7 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
             o->handshake_timeout = (unsigned)n;
             break;
         case OPT_IDLE_TIMEOUT:
-            if ((n = args_number(prog, "--idle-timeout", optarg, 0, 86400 * 7)) < 0)
+            if ((n = args_number(prog, "--idle-timeout", optarg, 0, 86400L * 7)) < 0)
                 return 2;
             o->idle_timeout = (unsigned)n;
             break;

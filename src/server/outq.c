@@ -39,7 +39,7 @@ int outq_push(struct outq *q, struct msg *m)
 {
     if (q->count == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 8;
-        struct msg **items = malloc(cap * sizeof *items);
+        struct msg **items = malloc(cap * sizeof(struct msg *));
         if (!items)
             return -1;
         for (size_t i = 0; i < q->count; i++)

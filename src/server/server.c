@@ -24,9 +24,8 @@
 #include "outq.h"
 
 #define MAX_LISTENERS  8
-#define READ_CHUNK     16384
-#define READ_BUDGET    (4 * READ_CHUNK) /* per client per round: fairness */
-#define WRITE_CHUNK    16384            /* one TLS record's worth of queued lines */
+#define IO_CHUNK       16384            /* one TLS record's worth */
+#define READ_BUDGET    ((size_t)4 * IO_CHUNK)   /* per client per round: fairness */
 #define ACCEPT_BATCH   64
 #define REFUSE_SLACK   64    /* connections past --max-clients that are told "full" */
 #define CLOSE_GRACE_MS 5000  /* for a closing client to take its last lines */
@@ -75,7 +74,7 @@ struct server {
     int stopping;
     int accept_paused;
     struct loop_timer accept_timer, stop_timer, wake_timer;
-    char scratch[WRITE_CHUNK > READ_CHUNK ? WRITE_CHUNK : READ_CHUNK];
+    char scratch[IO_CHUNK];
 };
 
 enum { LOG_ERROR, LOG_INFO, LOG_DEBUG };
@@ -167,6 +166,14 @@ static void destroy(struct client *c, const char *reason)
         loop_stop(s->loop);
 }
 
+static void destroy_all(struct server *s)
+{
+    for (struct client *c = s->clients, *next; c; c = next) {
+        next = c->next;
+        destroy(c, "server stopped");
+    }
+}
+
 static void queue_msg(struct client *c, struct msg *m)
 {
     if (c->drop)
@@ -217,7 +224,7 @@ static void chat_send(void *ctx, struct chat_member *to, const char *line, size_
     queue_line(to->user, line, len);
 }
 
-static void chat_broadcast(void *ctx, struct chat_member *except, const char *line, size_t len)
+static void chat_broadcast(void *ctx, const struct chat_member *except, const char *line, size_t len)
 {
     struct server *s = ctx;
     struct msg *m = msg_new(line, len); /* one copy, shared by every queue */
@@ -245,7 +252,7 @@ static int flush(struct client *c)
     struct server *s = c->srv;
     c->write_wants_read = 0;
     while (c->out.bytes > 0) {
-        size_t n = outq_gather(&c->out, s->scratch, WRITE_CHUNK);
+        size_t n = outq_gather(&c->out, s->scratch, IO_CHUNK);
         ssize_t r = conn_send(c->conn, s->scratch, n);
         if (r > 0) {
             outq_consume(&c->out, (size_t)r);
@@ -302,7 +309,7 @@ static int do_read(struct client *c)
     c->read_more = 0;
     c->read_wants_write = 0;
     while (budget > 0) {
-        ssize_t n = conn_recv(c->conn, s->scratch, READ_CHUNK);
+        ssize_t n = conn_recv(c->conn, s->scratch, IO_CHUNK);
         if (n > 0) {
             budget -= (size_t)n < budget ? (size_t)n : budget;
             c->last_active_ms = loop_now_ms();
@@ -348,7 +355,7 @@ static void established(struct client *c)
     loop_timer_cancel(s->loop, &c->timer);
     if (tls)
         logf_(s, LOG_INFO, "connect #%lu %s %s %s %s%s%s", c->id, conn_peer(c->conn), sum.version, sum.cipher,
-              sum.group, sum.cn[0] ? "cn=" : "", sum.cn);
+              sum.group, sum.cn[0] ? " cn=" : "", sum.cn);
     else
         logf_(s, LOG_INFO, "connect #%lu %s plaintext", c->id, conn_peer(c->conn));
     if (c->refuse) {
@@ -359,7 +366,7 @@ static void established(struct client *c)
         return;
     }
     char why[160];
-    const char *cn = tls_requires_client_cert(s->tls) ? sum.cn : NULL;
+    const char *cn = s->tls && tls_requires_client_cert(s->tls) ? sum.cn : NULL; /* --plain: no tls */
     if (chat_join(&s->room, &c->member, cn, why, sizeof why) < 0) {
         char msg[200];
         int n = snprintf(msg, sizeof msg, "! %s", why);
@@ -527,9 +534,7 @@ static void on_accept_resume(struct loop *loop, void *arg)
 
 static void on_stop_timer(struct loop *loop, void *arg)
 {
-    struct server *s = arg;
-    while (s->clients)
-        destroy(s->clients, "server stopped");
+    destroy_all(arg);
     loop_stop(loop);
 }
 
@@ -668,8 +673,7 @@ int server_run(struct server_options *opt)
     logf_(s, LOG_INFO, "stopped");
     rc = 0;
 out:
-    while (s->clients)
-        destroy(s->clients, "server stopped");
+    destroy_all(s);
     for (int k = 0; k < s->nlfd; k++)
         close(s->lfds[k]);
     if (s->sigfd >= 0)
