@@ -54,6 +54,11 @@ int conn_shutdown(struct conn *c);
 /* Best-effort close_notify, close the fd, free. NULL is fine. */
 void conn_close(struct conn *c);
 
+/* TLS server: if the peer has sent nothing at all (a plaintext client waiting
+ * to be greeted), send it "! this server speaks TLS: connect without --plain".
+ * Returns 1 when the line went out. For a handshake timeout. */
+int conn_tell_plaintext_peer(struct conn *c);
+
 int conn_fd(const struct conn *c);
 int conn_is_tls(const struct conn *c);
 /* Bytes decrypted and buffered inside TLS: read them before waiting on the fd. */

@@ -65,8 +65,24 @@ static int io_error(struct conn *c, const char *verb, int e)
 
 /* ---- plaintext ---- */
 
+/* A plaintext server looks at the client's first bytes before anything else:
+ * a TLS ClientHello there means the client should have used --plain too. */
 static int plain_handshake(struct conn *c)
 {
+    if (c->role == CONN_SERVER && !c->first_bytes_checked) {
+        unsigned char b[2];
+        ssize_t n;
+        do
+            n = recv(c->fd, b, sizeof b, MSG_PEEK);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+            return (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_WANT_READ : io_error(c, "receive", errno);
+        if (n == 0)
+            return fail(c, "the client closed the connection before it said anything");
+        c->first_bytes_checked = 1;
+        if (b[0] == TLS_HANDSHAKE_RECORD && (n < 2 || b[1] == 3))
+            return fail(c, "a TLS client connected to this plaintext server (--plain): closing; the client should use --plain too");
+    }
     c->handshake_done = 1;
     return CONN_DONE;
 }
@@ -133,6 +149,8 @@ static int tls_result(struct conn *c, int ret)
     }
 }
 
+static const char tls_only_line[] = "! this server speaks TLS: connect without --plain\n";
+
 /* A TLS server whose peer starts with anything but a handshake record is
  * talking to a plaintext client: tell it in one line, as nginx does for HTTP. */
 static int tls_check_first_byte(struct conn *c)
@@ -148,8 +166,7 @@ static int tls_check_first_byte(struct conn *c)
         return fail(c, "the client closed the connection before the TLS handshake");
     c->first_bytes_checked = 1;
     if (b != TLS_HANDSHAKE_RECORD) {
-        static const char line[] = "! this server speaks TLS: connect without --plain\n";
-        ssize_t ignored = send(c->fd, line, sizeof line - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t ignored = send(c->fd, tls_only_line, sizeof tls_only_line - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)ignored;
         return fail(c, "a plaintext client connected to this TLS port (it was told to connect without --plain)");
     }
@@ -377,6 +394,16 @@ void conn_close(struct conn *c)
     if (c->fd >= 0)
         close(c->fd);
     free(c);
+}
+
+int conn_tell_plaintext_peer(struct conn *c)
+{
+    /* Every TLS client speaks first; one that said nothing in all this time is
+     * a plaintext client waiting for a greeting. */
+    if (!c->ssl || c->role != CONN_SERVER || c->first_bytes_checked)
+        return 0;
+    ssize_t n = send(c->fd, tls_only_line, sizeof tls_only_line - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n > 0;
 }
 
 int conn_fd(const struct conn *c)

@@ -30,6 +30,7 @@
 #define REFUSE_SLACK   64    /* connections past --max-clients that are told "full" */
 #define CLOSE_GRACE_MS 5000  /* for a closing client to take its last lines */
 #define STOP_GRACE_MS  3000  /* for all clients to go on SIGTERM */
+#define PLAIN_SNIFF_MS 250   /* plaintext: wait this long for a stray ClientHello */
 
 enum client_state { HANDSHAKING, CHATTING, CLOSING };
 
@@ -414,9 +415,12 @@ static void on_timer(struct loop *loop, void *arg)
 {
     struct client *c = arg;
     struct server *s = c->srv;
-    if (c->state == HANDSHAKING) {
-        logf_(s, LOG_INFO, "handshake timeout #%lu %s: no TLS handshake within %u s", c->id, conn_peer(c->conn),
-              s->opt->handshake_timeout);
+    if (c->state == HANDSHAKING && !s->tls) {
+        established(c); /* a quiet plaintext client: not a TLS one, greet it */
+    } else if (c->state == HANDSHAKING) {
+        int told = conn_tell_plaintext_peer(c->conn);
+        logf_(s, LOG_INFO, "handshake timeout #%lu %s: no TLS handshake within %u s%s", c->id, conn_peer(c->conn),
+              s->opt->handshake_timeout, told ? " (it sent nothing: told it this port speaks TLS)" : "");
         destroy(c, "handshake timeout");
     } else if (c->state == CLOSING) {
         destroy(c, c->reason);
@@ -516,9 +520,10 @@ static void on_listener(struct loop *loop, int lfd, unsigned events, void *arg)
         }
         c->events = LOOP_READ;
         logf_(s, LOG_DEBUG, "accept #%lu %s", c->id, conn_peer(conn));
-        loop_timer_set(loop, &c->timer, (uint64_t)s->opt->handshake_timeout * 1000, on_timer, c);
-        if (!s->tls)
-            do_handshake(c); /* plaintext: nothing to wait for */
+        /* Plaintext: greet at the first bytes (unless they are a ClientHello)
+         * or after a moment of silence, whichever comes first. */
+        loop_timer_set(loop, &c->timer, s->tls ? (uint64_t)s->opt->handshake_timeout * 1000 : PLAIN_SNIFF_MS,
+                       on_timer, c);
     }
 }
 
