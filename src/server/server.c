@@ -182,7 +182,7 @@ static void queue_msg(struct client *c, struct msg *m)
     if (outq_push(&c->out, m) < 0) {
         c->drop = 1;
         snprintf(c->reason, sizeof c->reason, "out of memory");
-    } else if (c->out.bytes > c->srv->opt->max_queue) {
+    } else if (c->out.bytes + c->out.count * sizeof(struct msg *) > c->srv->opt->max_queue) {
         /* It stopped reading: drop it rather than let anyone miss a line. */
         c->drop = 1;
         snprintf(c->reason, sizeof c->reason, "too slow: %zu bytes waited unread", c->out.bytes);

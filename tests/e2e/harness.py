@@ -271,3 +271,190 @@ def wait_for(cond, timeout=TIMEOUT, what="condition", step=0.02):
 
 def have(cmd):
     return shutil.which(cmd) is not None
+
+
+# ---- helpers for the test_*.py files (added with the chat/e2e tests) ----
+
+import hashlib  # noqa: E402
+import unittest  # noqa: E402
+
+
+def sanitized():
+    """True when the binaries under test were built with AddressSanitizer
+    (make asan): slower, and memory figures include ASan's own."""
+    try:
+        with open(TLSCHATD, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+def vmrss_kb(pid):
+    """Resident memory of a process in kB, from /proc/PID/status."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for pid {pid}")
+
+
+def fingerprint_der(der):
+    """The "sha256:HEX" form tlschat prints and --pin takes."""
+    return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+def fingerprint_pem(path):
+    with open(path) as f:
+        return fingerprint_der(ssl.PEM_cert_to_DER_cert(f.read()))
+
+
+def client_hello(server_hostname="localhost"):
+    """The bytes of a real TLS ClientHello, made with Python's ssl over memory BIOs."""
+    ctx = ssl.create_default_context(cafile=cert("ca.crt"))
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname=server_hostname)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+def tlschat_argv(port, *args, plain=False, host="127.0.0.1"):
+    """tlschat against 127.0.0.1:port, verifying with the test CA (or --plain)."""
+    base = [TLSCHAT, "--plain"] if plain else [TLSCHAT, "--ca", cert("ca.crt")]
+    return base + list(args) + [host, str(port)]
+
+
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer")
+
+
+class Case(unittest.TestCase):
+    """A TestCase whose servers, clients and sockets are cleaned up after it.
+    A server still running at the end is stopped with SIGTERM and must exit 0
+    with no sanitizer report: every test also checks that the server survived."""
+
+    def server(self, *args, **kw):
+        s = Server(*args, **kw)
+        self.addCleanup(self._finish_server, s)
+        return s
+
+    def _finish_server(self, s):
+        if s.alive():
+            s.signal(signal.SIGTERM)
+        rc = s.wait()
+        log = s.text()
+        self.assertIsNone(SANITIZER_REPORT.search(log), "tlschatd: sanitizer report:\n" + log)
+        self.assertEqual(rc, 0, "tlschatd did not exit 0 after the test:\n" + log)
+
+    def proc(self, argv, **kw):
+        p = Proc(argv, **kw)
+        self.addCleanup(p.kill)
+        self.addCleanup(p.close_stdin)
+        return p
+
+    def tlschat(self, port, *args, plain=False, **kw):
+        return self.proc(tlschat_argv(port, *args, plain=plain), name="tlschat", **kw)
+
+    def connect(self, port, **kw):
+        c = LineConn(port, **kw)
+        self.addCleanup(c.close)
+        return c
+
+    def join(self, srv, nick=None, tls=True, **kw):
+        """A Python client in the room: welcome read, nick set (the rename read back)."""
+        c = self.connect(srv.port, tls=tls, **kw)
+        welcome = c.readline()
+        m = re.match(r"\* welcome, ([A-Za-z0-9_-]+)[ :]", welcome or "")
+        self.assertTrue(m, f"expected a welcome line, got {welcome!r}")
+        c.nick = m.group(1)
+        if nick and nick != c.nick:
+            c.send(f"/nick {nick}")
+            self.assertEqual(c.readline(), f"* {c.nick} is now {nick}")
+            c.nick = nick
+        return c
+
+    def assert_quiet(self, conn, seconds=0.3):
+        """Nothing arrives on conn for a short, bounded while."""
+        try:
+            line = conn.readline(seconds)
+        except AssertionError as e:
+            if "no line within" in str(e):
+                return
+            raise
+        self.fail(f"expected nothing, got {line!r}")
+
+    def assert_closed(self, conn, timeout=TIMEOUT):
+        """The peer closes conn (EOF or reset) within timeout; lines before are ignored."""
+        self.assertTrue(conn.closed(timeout), f"the connection was not closed within {timeout}s")
+
+
+def line_conn(sock):
+    """A LineConn around a socket the test connected (and wrapped) itself."""
+    c = LineConn.__new__(LineConn)
+    c.sock = sock
+    c.buf = b""
+    return c
+
+
+class PyTLSServer:
+    """An independent peer: a one-connection TLS server written with Python's
+    ssl, in a thread. It sends greeting, then answers each line with
+    answer(line) (bytes); "close" gets "closed", a close_notify, and the end.
+    received holds the lines it got; version the TLS version it negotiated."""
+
+    def __init__(self, greeting=b"", answer=None, max_version=None, certfile=None, keyfile=None):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(certfile or cert("server.crt"), keyfile or cert("server.key"))
+        if max_version:
+            self.ctx.maximum_version = max_version
+        self.greeting = greeting
+        self.answer = answer or (lambda line: b"got: " + line + b"\n")
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(4)
+        self.lsock.settimeout(TIMEOUT)
+        self.port = self.lsock.getsockname()[1]
+        self.received = []
+        self.version = None
+        self.error = None
+        self.clean_close = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.lsock.accept()
+            conn.settimeout(TIMEOUT)
+            with self.ctx.wrap_socket(conn, server_side=True) as s:
+                self.version = s.version()
+                if self.greeting:
+                    s.sendall(self.greeting)
+                buf = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return
+                    buf += chunk
+                    while b"\n" in buf:
+                        line, buf = buf.split(b"\n", 1)
+                        line = line.rstrip(b"\r")
+                        self.received.append(line.decode("utf-8", "replace"))
+                        if line.lower() == b"close":
+                            s.sendall(b"closed\n")
+                            try:
+                                s.unwrap()  # close_notify (and the peer's, when it sends one)
+                            except (ssl.SSLError, OSError):
+                                pass
+                            self.clean_close = True
+                            return
+                        s.sendall(self.answer(line))
+        except Exception as e:  # the test reads it
+            self.error = e
+
+    def close(self):
+        try:
+            self.lsock.close()
+        except OSError:
+            pass
+        self.thread.join(TIMEOUT)

@@ -32,7 +32,7 @@ static void t_send(void *ctx, struct chat_member *to, const char *line, size_t l
     rec(to, line, len);
 }
 
-static void t_broadcast(void *ctx, struct chat_member *except, const char *line, size_t len)
+static void t_broadcast(void *ctx, const struct chat_member *except, const char *line, size_t len)
 {
     struct chat_room *r = ctx;
     for (struct chat_member *m = r->head; m; m = m->next)
