@@ -85,6 +85,17 @@ asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
+# Coverage-guided fuzzing (clang's libFuzzer) of what a client can send: line
+# framing + chat room, and text sanitizing. FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc/server
+fuzz:
+	@mkdir -p $(BUILD)/fuzz/corpus-chat $(BUILD)/fuzz/corpus-text
+	clang $(FUZZ_FLAGS) -o $(BUILD)/fuzz/fuzz_chat tests/fuzz/fuzz_chat.c src/server/chat.c src/lib/linebuf.c src/lib/text.c
+	clang $(FUZZ_FLAGS) -o $(BUILD)/fuzz/fuzz_text tests/fuzz/fuzz_text.c src/lib/text.c
+	$(BUILD)/fuzz/fuzz_chat -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz/corpus-chat
+	$(BUILD)/fuzz/fuzz_text -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-text
+
 bench: all
 	BUILD=$(BUILD) scripts/bench.sh
 
