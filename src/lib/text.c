@@ -35,6 +35,10 @@ size_t text_sanitize(char *s, size_t len)
     unsigned char *p = (unsigned char *)s;
     size_t out = 0;
     for (size_t i = 0; i < len;) {
+        if (p[i] >= 0x20 && p[i] < 0x7f) { /* printable ASCII: the common case */
+            p[out++] = p[i++];
+            continue;
+        }
         size_t n = utf8_len(p + i, len - i);
         if (n == 0) {
             p[out++] = '?';

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -151,10 +152,15 @@ static int read_error(const char *what, const char *path, const char *option, ch
         set_err(err, errlen, "cannot read the %s '%s': %s%s%s)", what, path, strerror(errno), hint,
                 option);
     } else {
+        struct stat st; /* fopen "r" succeeds on a directory */
+        int dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
         fclose(f);
         unsigned long e = ERR_peek_last_error();
-        set_err(err, errlen, "the %s '%s' is not valid PEM (%s): is it the right file for %s?", what, path,
-                e ? ERR_reason_error_string(e) : "unreadable", option);
+        if (dir)
+            set_err(err, errlen, "the %s '%s' is a directory: name the file itself with %s", what, path, option);
+        else
+            set_err(err, errlen, "the %s '%s' is not valid PEM (%s): is it the right file for %s?", what, path,
+                    e ? ERR_reason_error_string(e) : "unreadable", option);
     }
     ERR_clear_error();
     return -1;
@@ -217,8 +223,10 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
             SSL_CTX_set_client_CA_list(ctx, names);
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
         }
-        /* One server, many clients: never resume across a reload with stale ids. */
-        SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"tlschatd", 8);
+        /* Chat clients hold one long session and never resume: issuing TLS 1.3
+         * tickets would only cost a round of writes per handshake. */
+        SSL_CTX_set_num_tickets(ctx, 0);
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     } else {
         if (t->cert_file && load_cert_and_key(ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
                                               err, errlen) < 0)
@@ -407,7 +415,10 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
     int reason = ERR_GET_REASON(e);
     long v = SSL_get_verify_result(ssl);
     const char *peer = server ? "the client" : "the server";
-    int in_handshake = !SSL_is_init_finished(ssl);
+    /* Not SSL_is_init_finished: a fatal error puts the SSL back "in init", so
+     * every failure would look like a handshake failure. The handshake state
+     * stays TLS_ST_OK once the handshake is over. */
+    int in_handshake = SSL_get_state(ssl) != TLS_ST_OK;
 
     if (!server && v == X509_V_ERR_APPLICATION_VERIFICATION && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         char fp[80] = "unknown";

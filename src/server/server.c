@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
@@ -72,6 +73,7 @@ struct server {
     struct client *dirty_head, *dirty_tail;
     size_t ndirty;
     unsigned long next_id;
+    unsigned long trimmed_at; /* next_id when memory was last given back */
     int stopping;
     int accept_paused;
     struct loop_timer accept_timer, stop_timer, wake_timer;
@@ -163,6 +165,10 @@ static void destroy(struct client *c, const char *reason)
         c->next->prev = c->prev;
     s->nclients--;
     free(c);
+    if (s->nclients == 0 && s->next_id - s->trimmed_at > 1000) {
+        malloc_trim(0); /* a crowd has gone: give its memory back to the system */
+        s->trimmed_at = s->next_id;
+    }
     if (s->stopping && s->nclients == 0)
         loop_stop(s->loop);
 }
@@ -642,6 +648,9 @@ int server_run(struct server_options *opt)
         goto out;
     }
     raise_fd_limit(s);
+    /* Before "listening" is logged: whoever waits for that line may signal at once. */
+    if (setup_signals(s) < 0)
+        goto out;
     if (opt->plain) {
         logf_(s, LOG_ERROR, "WARNING: --plain: no encryption. Anyone on the network can read every message "
                             "and pose as this server. Use it only to compare with TLS.");
@@ -668,8 +677,6 @@ int server_run(struct server_options *opt)
               s->tls ? "TLS" : "PLAINTEXT", opt->mode == CHAT_MODE_ECHO ? "echo" : "chat",
               opt->tls.client_ca_file && s->tls ? ", client certificates required" : "");
     }
-    if (setup_signals(s) < 0)
-        goto out;
     loop_set_tick(s->loop, on_tick, s);
     if (loop_run(s->loop) < 0) {
         logf_(s, LOG_ERROR, "event loop failed: %s", strerror(errno));

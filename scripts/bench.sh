@@ -1,0 +1,431 @@
+#!/usr/bin/env bash
+# bench.sh - measure tlschatd and independent TLS peers on loopback, in one run,
+# with the same load generator (build/tlschat-bench), and print the ratios.
+#
+#   make bench                        builds, then runs this
+#   scripts/bench.sh [--install]      BUILD=build by default
+#
+# Peers (Debian packages): ncat (ncat --ssl --exec /bin/cat, ncat --ssl --chat),
+# socat (OPENSSL-LISTEN,fork EXEC:cat) and stunnel4 (in front of tlschatd --plain).
+# A missing peer is skipped with a note; --install installs the missing ones
+# with apt-get first. Benchmarks only print: nothing here passes or fails on a
+# number. Everything runs on 127.0.0.1; every process started here is stopped
+# at the end and on Ctrl-C (by process group, which is its pid).
+#
+# Environment: BENCH_SECONDS (default 4) per measurement, BENCH_HOLD (default
+# 10000) connections to hold, BENCH_CONCURRENCY (default 16) for handshakes/echo.
+set -uo pipefail
+
+prog=bench
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+BUILD=${BUILD:-build}
+SECS=${BENCH_SECONDS:-4}
+HOLD=${BENCH_HOLD:-10000}
+CONC=${BENCH_CONCURRENCY:-16}
+CHAT_CLIENTS=50
+CHAT_SENDERS=5
+BENCH=$BUILD/tlschat-bench
+SERVER=$BUILD/tlschatd
+install=0
+
+usage() {
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+for arg in "$@"; do
+    case $arg in
+    --install) install=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "$prog: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+for f in "$BENCH" "$SERVER"; do
+    if [ ! -x "$f" ]; then
+        echo "$prog: $f is missing: build it first with 'make bench' (or make BUILD=$BUILD)" >&2
+        exit 1
+    fi
+done
+
+# ---- processes: each server starts in its own session, so its group id is its
+# pid and stopping the group also stops what it forked (ncat's and socat's children).
+tmp=$(mktemp -d /tmp/tlschat-bench.XXXXXX)
+pids=()
+# Private copies: a rebuild of build/ in the middle of the run cannot touch them.
+mkdir -p "$tmp/bin" && cp "$BENCH" "$SERVER" "$tmp/bin/" || exit 1
+BENCH=$tmp/bin/tlschat-bench
+SERVER=$tmp/bin/tlschatd
+
+stop_group() { # pid
+    local pid=$1
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        stop_group "$pid"
+    done
+    pids=()
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo; echo "$prog: interrupted: stopping everything it started" >&2; exit 130' INT TERM
+
+forget() { # pid: it was stopped by hand
+    local keep=() p
+    for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    pids=("${keep[@]+"${keep[@]}"}")
+}
+
+stop() { stop_group "$1"; forget "$1"; }
+
+# ---- limits: 10,000 connections need 10,000 descriptors in each process
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
+nofile=$(ulimit -n)
+if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((HOLD + 100)) ]; then
+    echo "$prog: note: the open-file limit is $nofile, below the $HOLD connections to hold: raise the hard limit (limits.conf) or set BENCH_HOLD" >&2
+fi
+read -r port_lo port_hi </proc/sys/net/ipv4/ip_local_port_range
+ephemeral=$((port_hi - port_lo + 1))
+
+# ---- peers
+have() { command -v "$1" >/dev/null 2>&1; }
+missing=()
+have ncat || missing+=(ncat)
+have socat || missing+=(socat)
+have stunnel4 || have stunnel || missing+=(stunnel4)
+if [ ${#missing[@]} -gt 0 ] && [ "$install" = 1 ]; then
+    echo "== installing ${missing[*]} (apt-get)"
+    apt-get install -y "${missing[@]}" >"$tmp/apt.log" 2>&1 || { echo "$prog: apt-get install failed:"; tail -5 "$tmp/apt.log"; }
+fi
+STUNNEL=$(command -v stunnel4 || command -v stunnel || true)
+
+# ---- helpers
+CERTS=$tmp/certs
+scripts/gen-certs.sh --dir "$CERTS" >"$tmp/gen-certs.log" 2>&1 || {
+    echo "$prog: scripts/gen-certs.sh failed:" >&2; cat "$tmp/gen-certs.log" >&2; exit 1
+}
+CA=$CERTS/ca.crt CRT=$CERTS/server.crt KEY=$CERTS/server.key
+TCK=$(getconf CLK_TCK)
+
+# A free port below the ephemeral range, so no client connection can hold it.
+free_port() {
+    local p
+    for _ in $(seq 1 100); do
+        p=$((20000 + RANDOM % 10000))
+        [ "$p" -ge "$port_lo" ] && continue
+        ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+    done
+    echo "$prog: found no free port" >&2
+    return 1
+}
+
+wait_listen() { # port
+    for _ in $(seq 1 50); do
+        ss -Htln "sport = :$1" | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# CPU time (clock ticks) of processes and of the children they have reaped.
+cpu_ticks() {
+    local pid t=0 v
+    for pid in "$@"; do
+        v=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13 + $14 + $15}')
+        t=$((t + ${v:-0}))
+    done
+    echo "$t"
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+kv() { # line key
+    sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<" $1"
+}
+
+# Start a server in its own session: sets SPID (and SPORT for tlschatd).
+start_tlschatd() { # log name, then tlschatd options
+    local log=$tmp/$1.log
+    shift
+    setsid "$SERVER" -q -l 127.0.0.1 --port 0 "$@" 2>"$log" &
+    SPID=$!
+    pids+=("$SPID")
+    SPORT=
+    for _ in $(seq 1 50); do
+        SPORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+        [ -n "$SPORT" ] && return 0
+        kill -0 "$SPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "$prog: tlschatd did not start:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+start_peer() { # port, then the command
+    local port=$1
+    shift
+    setsid "$@" >"$tmp/peer-$port.log" 2>&1 &
+    SPID=$!
+    pids+=("$SPID")
+    SPORT=$port
+    if ! wait_listen "$port"; then
+        echo "$prog: '$1' did not start listening on $port:" >&2
+        cat "$tmp/peer-$port.log" >&2
+        return 1
+    fi
+}
+
+# The peers. EXTRA_PIDS: other processes whose CPU belongs to this server.
+start_server() { # kind: tlschatd-echo tlschatd-chat tlschatd-plain ncat socat stunnel ncat-chat
+    EXTRA_PIDS=()
+    local port
+    case $1 in
+    tlschatd-echo) start_tlschatd "$1" --mode echo --cert "$CRT" --key "$KEY" ;;
+    tlschatd-chat) start_tlschatd "$1" --mode chat --cert "$CRT" --key "$KEY" ;;
+    tlschatd-plain) start_tlschatd "$1" --mode echo --plain ;;
+    ncat)
+        port=$(free_port) || return 1
+        start_peer "$port" ncat --ssl --ssl-cert "$CRT" --ssl-key "$KEY" -l 127.0.0.1 "$port" -k -m 1000 --exec /bin/cat ;;
+    ncat-chat)
+        port=$(free_port) || return 1
+        start_peer "$port" ncat --ssl --ssl-cert "$CRT" --ssl-key "$KEY" -l 127.0.0.1 "$port" -m 1000 --chat ;;
+    socat)
+        port=$(free_port) || return 1
+        start_peer "$port" socat "OPENSSL-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr,backlog=511,cert=$CRT,key=$KEY,verify=0" EXEC:cat ;;
+    stunnel)
+        start_tlschatd stunnel-backend --mode echo --plain || return 1
+        local backend=$SPID backend_port=$SPORT
+        port=$(free_port) || return 1
+        cat >"$tmp/stunnel.conf" <<EOF
+foreground = yes
+pid =
+debug = 3
+[echo]
+accept = 127.0.0.1:$port
+connect = 127.0.0.1:$backend_port
+cert = $CRT
+key = $KEY
+EOF
+        start_peer "$port" "$STUNNEL" "$tmp/stunnel.conf" || return 1
+        EXTRA_PIDS=("$backend") ;;
+    esac
+}
+
+stop_server() {
+    local p
+    stop "$SPID"
+    for p in "${EXTRA_PIDS[@]+"${EXTRA_PIDS[@]}"}"; do stop "$p"; done
+}
+
+peer_available() {
+    case $1 in
+    ncat | ncat-chat) have ncat ;;
+    socat) have socat ;;
+    stunnel) [ -n "$STUNNEL" ] ;;
+    *) return 0 ;;
+    esac
+}
+
+# run KIND NAME BENCH-ARGS...: start the server, run the bench against it, stop
+# it. Sets LINE (the bench's summary line, or empty) and CPU_MS (server CPU).
+run() {
+    local kind=$1 name=$2 before after
+    shift 2
+    LINE='' CPU_MS=''
+    if ! peer_available "$kind"; then
+        echo "   $name: skipped (not installed; scripts/bench.sh --install adds it)"
+        return 1
+    fi
+    start_server "$kind" || { stop_server; return 1; }
+    local tls=(--ca "$CA")
+    [ "$kind" = tlschatd-plain ] && tls=(--plain)
+    before=$(cpu_ticks "$SPID" "${EXTRA_PIDS[@]+"${EXTRA_PIDS[@]}"}")
+    LINE=$("$BENCH" "$@" "${tls[@]}" --label "$name" 127.0.0.1 "$SPORT" 2>"$tmp/bench.err")
+    local rc=$?
+    sleep 0.3 # forked children exit and are reaped: their CPU joins the parent's
+    if kill -0 "$SPID" 2>/dev/null; then
+        after=$(cpu_ticks "$SPID" "${EXTRA_PIDS[@]+"${EXTRA_PIDS[@]}"}")
+        CPU_MS=$(((after - before) * 1000 / TCK))
+    else
+        echo "   note: $name exited during the run; its CPU time is unknown" >&2
+    fi
+    stop_server
+    echo "   $LINE server_cpu_ms=${CPU_MS:-unknown}"
+    [ -s "$tmp/bench.err" ] && sed 's/^/   note: /' "$tmp/bench.err"
+    [ $rc -eq 0 ] && [ -n "$LINE" ]
+}
+
+# ---- the table
+rows=()
+add_row() { rows+=("$1|$2|$3|$4"); } # metric|peer|tlschatd|peer value
+
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+per_op_us() { # cpu_ms ops
+    awk -v c="$1" -v n="$2" 'BEGIN { if (c == "" || n + 0 == 0) print ""; else printf "%.1f", c * 1000 / n }'
+}
+
+echo "tlschat benchmarks: $(nproc) CPUs, $(uname -sr), $(openssl version | cut -d' ' -f1-2)"
+echo "   ${SECS} s per measurement; loopback; ECDSA P-256 certificates from gen-certs.sh; the bench verifies (--ca)"
+echo "   open files: $nofile; ephemeral ports: $ephemeral ($port_lo-$port_hi); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "   peers: ncat $(have ncat && ncat --version 2>&1 | sed -n 's/.*Version \([^ ]*\).*/\1/p' || echo missing)," \
+    "socat $(have socat && socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/\1/p' || echo missing)," \
+    "stunnel $([ -n "$STUNNEL" ] && "$STUNNEL" -version 2>&1 | sed -n 's/^stunnel \([0-9.]*\).*/\1/p' | head -1 || echo missing)"
+
+# Handshakes: connect + handshake + one line echoed + close, CONC at a time.
+echo
+echo "== TLS handshakes (connect, handshake, one line echoed, close; $CONC at a time, ${SECS} s)"
+declare -A HS HS_P50 HS_P99 HS_CPU
+for kind in tlschatd-echo ncat socat stunnel; do
+    name=${kind%-echo}
+    if run "$kind" "$name" --handshakes 1000000 --duration "$SECS" --concurrency "$CONC"; then
+        HS[$name]=$(kv "$LINE" handshakes_per_s)
+        HS_P50[$name]=$(kv "$LINE" p50_ms)
+        HS_P99[$name]=$(kv "$LINE" p99_ms)
+        HS_CPU[$name]=$(per_op_us "$CPU_MS" "$(kv "$LINE" handshakes)")
+    fi
+done
+echo
+echo "== TLS handshake latency, one at a time (the same, concurrency 1, 2 s)"
+declare -A HS1
+for kind in tlschatd-echo ncat socat stunnel; do
+    name=${kind%-echo}
+    if run "$kind" "$name" --handshakes 1000000 --duration 2 --concurrency 1; then
+        HS1[$name]=$(kv "$LINE" p50_ms)
+    fi
+done
+
+# Echo: persistent connections, 4 lines in flight each; small lines and large.
+declare -A EL EM EL_CPU
+for size in 128 4000; do
+    echo
+    echo "== echo, $size-byte lines ($CONC connections, 4 lines in flight each, ${SECS} s)"
+    for kind in tlschatd-echo ncat socat stunnel tlschatd-plain; do
+        name=${kind%-echo}
+        if run "$kind" "$name" --echo --size "$size" --duration "$SECS" --concurrency "$CONC"; then
+            EL[$name,$size]=$(kv "$LINE" lines_per_s)
+            EM[$name,$size]=$(kv "$LINE" MB_per_s)
+            EL_CPU[$name,$size]=$(per_op_us "$CPU_MS" "$(kv "$LINE" lines)")
+        fi
+    done
+done
+
+# Chat fan-out: 50 clients, 5 of them send, everyone receives.
+echo
+echo "== chat fan-out ($CHAT_CLIENTS clients, $CHAT_SENDERS send, all receive, ${SECS} s)"
+declare -A CH CH_CPU
+for kind in tlschatd-chat ncat-chat; do
+    name=${kind%-chat}
+    if run "$kind" "$name" --chat --concurrency "$CHAT_CLIENTS" --senders "$CHAT_SENDERS" --duration "$SECS"; then
+        CH[$name]=$(kv "$LINE" delivered_per_s)
+        CH_CPU[$name]=$(per_op_us "$CPU_MS" "$(kv "$LINE" delivered)")
+    fi
+done
+
+# Hold: HOLD concurrent TLS clients on tlschatd --mode echo; server memory.
+hold_run() { # kind name [--plain]
+    local kind=$1 name=$2 out=$tmp/hold-$2.out bpid rss0 rss1 rss2 brss fds line
+    local tls=(--ca "$CA")
+    [ "$kind" = tlschatd-plain ] && tls=(--plain)
+    start_server "$kind" || { stop_server; return 1; }
+    sleep 0.2
+    rss0=$(rss_kb "$SPID")
+    setsid "$BENCH" --hold "$HOLD" --duration 120 "${tls[@]}" --label "$name" 127.0.0.1 "$SPORT" >"$out" 2>"$tmp/hold.err" &
+    bpid=$!
+    pids+=("$bpid")
+    for _ in $(seq 1 600); do # at most 150 s
+        grep -q 'event=established' "$out" && break
+        kill -0 "$bpid" 2>/dev/null || break
+        sleep 0.25
+    done
+    sleep 1 # the server finishes its last reads and writes
+    rss1=$(rss_kb "$SPID")
+    fds=$(find "/proc/$SPID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    brss=$(rss_kb "$bpid")
+    line=$(grep 'event=established' "$out")
+    stop "$bpid"
+    sleep 1
+    rss2=$(rss_kb "$SPID")
+    stop_server
+    echo "   $line"
+    grep 'event=done' "$out" | sed 's/^/   /'
+    [ -s "$tmp/hold.err" ] && sed 's/^/   note: /' "$tmp/hold.err"
+    local est
+    est=$(kv "$line" established)
+    HOLD_RESULT[$name]="$rss0|$rss1|$rss2|${est:-0}|$(kv "$line" all)|$fds|$brss|$(kv "$line" setup_s)"
+}
+declare -A HOLD_RESULT
+echo
+echo "== $HOLD concurrent clients held on tlschatd --mode echo (each handshakes, sends a line, gets it back, stays)"
+hold_run tlschatd-echo tlschatd
+echo "   the same, plaintext (tlschatd --plain), to separate the TLS share:"
+hold_run tlschatd-plain tlschatd-plain
+
+# ---- results
+echo
+echo "== results (ratio = tlschatd / peer; for throughput higher favours tlschatd, for latency and CPU lower does)"
+for peer in ncat socat stunnel; do
+    add_row "handshakes/s" "$peer" "${HS[tlschatd]:-}" "${HS[$peer]:-}"
+done
+for peer in ncat socat stunnel; do
+    add_row "handshake p50 ms" "$peer" "${HS_P50[tlschatd]:-}" "${HS_P50[$peer]:-}"
+    add_row "handshake p99 ms" "$peer" "${HS_P99[tlschatd]:-}" "${HS_P99[$peer]:-}"
+done
+for peer in ncat socat stunnel; do
+    add_row "handshake p50 ms, 1 at a time" "$peer" "${HS1[tlschatd]:-}" "${HS1[$peer]:-}"
+done
+for peer in ncat socat stunnel; do
+    add_row "server CPU us/handshake" "$peer" "${HS_CPU[tlschatd]:-}" "${HS_CPU[$peer]:-}"
+done
+for peer in ncat socat stunnel; do
+    add_row "echo lines/s (128 B)" "$peer" "${EL[tlschatd,128]:-}" "${EL[$peer,128]:-}"
+done
+for peer in ncat socat stunnel; do
+    add_row "echo MB/s (4000 B lines)" "$peer" "${EM[tlschatd,4000]:-}" "${EM[$peer,4000]:-}"
+done
+for peer in ncat socat stunnel; do
+    add_row "server CPU us/line (128 B)" "$peer" "${EL_CPU[tlschatd,128]:-}" "${EL_CPU[$peer,128]:-}"
+done
+add_row "chat delivered lines/s" "ncat --chat" "${CH[tlschatd]:-}" "${CH[ncat]:-}"
+add_row "server CPU us/delivered line" "ncat --chat" "${CH_CPU[tlschatd]:-}" "${CH_CPU[ncat]:-}"
+add_row "echo lines/s (128 B), TLS vs none" "tlschatd --plain" "${EL[tlschatd,128]:-}" "${EL[tlschatd-plain,128]:-}"
+add_row "echo MB/s (4000 B), TLS vs none" "tlschatd --plain" "${EM[tlschatd,4000]:-}" "${EM[tlschatd-plain,4000]:-}"
+
+printf '%-34s %-16s %12s %12s %8s\n' metric peer tlschatd peer ratio
+for r in "${rows[@]}"; do
+    IFS='|' read -r metric peer a b <<<"$r"
+    printf '%-34s %-16s %12s %12s %8s\n' "$metric" "$peer" "${a:-skipped}" "${b:-skipped}" "$(ratio "$a" "$b")"
+done
+
+echo
+echo "== $HOLD concurrent TLS clients on tlschatd"
+for name in tlschatd tlschatd-plain; do
+    [ -n "${HOLD_RESULT[$name]:-}" ] || { echo "   $name: did not run"; continue; }
+    IFS='|' read -r rss0 rss1 rss2 est all fds brss setup <<<"${HOLD_RESULT[$name]}"
+    awk -v n="$name" -v r0="$rss0" -v r1="$rss1" -v r2="$rss2" -v e="$est" -v all="$all" -v fds="$fds" \
+        -v brss="$brss" -v s="$setup" -v want="$HOLD" 'BEGIN {
+        printf "   %-15s established %s of %s (all=%s) in %s s; server VmRSS %.1f MB idle -> %.1f MB held",
+            n, e, want, all, s, r0 / 1024, r1 / 1024
+        if (e > 0) printf " = %.1f KB per client", (r1 - r0) / e
+        printf "; %.1f MB after they left; server fds %s; bench VmRSS %.1f MB\n", r2 / 1024, fds, brss / 1024
+    }'
+done
+echo
+echo "notes: ncat --exec and socat fork a process per connection (socat also runs cat per connection);"
+echo "       stunnel relays to tlschatd --plain; socat offers only P-256 for key exchange, so every"
+echo "       handshake with it takes a HelloRetryRequest; every server logs nothing per connection (-q)."
+echo "       The bench and the servers share this machine's $(nproc) CPUs: see bench_cpu_pct in the lines above."
+echo "       load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); the whole run took ${SECONDS} s."

@@ -1,0 +1,300 @@
+/* worker: one client connection driven by the event loop. Non-blocking connect
+ * (net.h only has a blocking one), then conn_handshake, then conn_send /
+ * conn_recv with the mode's callbacks. A callback may close or restart its
+ * worker: w->gen tells the engine that the connection it was serving is gone. */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#define READ_BUDGET (1u << 20) /* per event: then let the others run */
+
+static void on_event(struct loop *loop, int fd, unsigned events, void *arg);
+
+static void set_events(struct worker *w, unsigned events)
+{
+    if (w->events != events && loop_set_events(w->b->loop, w->fd, events) == 0)
+        w->events = events;
+}
+
+void worker_close(struct worker *w)
+{
+    struct bench *b = w->b;
+    loop_timer_cancel(b->loop, &w->timeout);
+    loop_timer_cancel(b->loop, &w->kick);
+    if (w->state != W_IDLE) {
+        loop_del(b->loop, w->fd);
+        if (w->conn)
+            conn_close(w->conn); /* close_notify, best effort, and the fd */
+        else if (w->fd >= 0)
+            close(w->fd);
+    }
+    w->conn = NULL;
+    w->fd = -1;
+    w->state = W_IDLE;
+    w->events = 0;
+    w->out_len = w->out_off = 0;
+    w->send_wants_write = w->recv_wants_write = 0;
+    w->gen++;
+}
+
+void worker_fail(struct worker *w, const char *why)
+{
+    char msg[sizeof w->b->first_error];
+    snprintf(msg, sizeof msg, "%s", why); /* why may live in the conn we close */
+    bench_note_error(w->b, msg);
+    worker_close(w);
+    w->b->mode->closed(w, msg);
+}
+
+/* A connect that failed at once: counted, but the mode is not called back
+ * (it is the caller), so a mode that restarts on failure cannot recurse. */
+static int connect_failed(struct worker *w, const char *why)
+{
+    bench_note_error(w->b, why);
+    worker_close(w);
+    return -1;
+}
+
+void worker_settle(struct worker *w)
+{
+    loop_timer_cancel(w->b->loop, &w->timeout);
+}
+
+static void on_timeout(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct worker *w = arg;
+    char why[160];
+    snprintf(why, sizeof why, "no %s from %s within %u s",
+             w->state == W_CONNECTING    ? "connection"
+             : w->state == W_HANDSHAKING ? "TLS handshake"
+                                         : "reply",
+             w->b->target, w->b->opt.timeout_s);
+    worker_fail(w, why);
+}
+
+static void service(struct worker *w);
+
+static void on_kick(struct loop *loop, void *arg)
+{
+    (void)loop;
+    service(arg);
+}
+
+int worker_connect(struct worker *w)
+{
+    struct bench *b = w->b;
+    char why[200];
+    if (w->state != W_IDLE)
+        worker_close(w);
+    w->started_us = bench_now_us();
+    b->n.started++;
+    int fd = socket(b->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(why, sizeof why, "cannot make a socket: %s%s", strerror(errno),
+                 errno == EMFILE ? " (too many open files: raise ulimit -n)" : "");
+        return connect_failed(w, why);
+    }
+    int one = 1;
+    /* Lines leave at once: no Nagle delay on the bench's side. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    w->fd = fd;
+    w->state = W_CONNECTING;
+    if (connect(fd, (struct sockaddr *)&b->addr, b->addrlen) < 0 && errno != EINPROGRESS) {
+        snprintf(why, sizeof why, "cannot connect to %s: %s%s", b->target, strerror(errno),
+                 errno == EADDRNOTAVAIL ? " (out of local ports)" : "");
+        return connect_failed(w, why);
+    }
+    const char *name = b->opt.servername ? b->opt.servername : b->opt.host;
+    w->conn = conn_new(fd, b->tls, CONN_CLIENT, name, why, sizeof why);
+    if (!w->conn) {
+        w->fd = -1; /* conn_new closed it */
+        w->state = W_IDLE;
+        return connect_failed(w, why);
+    }
+    if (loop_add(b->loop, fd, LOOP_WRITE, on_event, w) < 0) {
+        snprintf(why, sizeof why, "cannot watch a connection: %s", strerror(errno));
+        return connect_failed(w, why);
+    }
+    w->events = LOOP_WRITE;
+    loop_timer_set(b->loop, &w->timeout, (uint64_t)b->opt.timeout_s * 1000, on_timeout, w);
+    return 0;
+}
+
+/* Send what is queued. 0, or -1 when the worker failed (and was closed). */
+static int flush(struct worker *w)
+{
+    w->send_wants_write = 0;
+    while (w->out_off < w->out_len) {
+        ssize_t r = conn_send(w->conn, w->out + w->out_off, w->out_len - w->out_off);
+        if (r > 0) {
+            w->out_off += (size_t)r;
+        } else if (r == CONN_WANT_WRITE) {
+            w->send_wants_write = 1;
+            return 0;
+        } else if (r == CONN_WANT_READ) {
+            return 0; /* tried again on the next event, which will be a read */
+        } else {
+            worker_fail(w, r == CONN_EOF ? "the server closed the connection" : conn_error(w->conn));
+            return -1;
+        }
+    }
+    w->out_off = w->out_len = 0;
+    return 0;
+}
+
+int worker_send(struct worker *w, const void *buf, size_t len)
+{
+    if (w->state != W_READY)
+        return -1;
+    if (w->out_len + len > w->out_cap) {
+        if (w->out_off > 0) { /* slide what is left to the front */
+            memmove(w->out, w->out + w->out_off, w->out_len - w->out_off);
+            w->out_len -= w->out_off;
+            w->out_off = 0;
+        }
+        if (w->out_len + len > w->out_cap) {
+            size_t cap = w->out_cap ? w->out_cap : 4096;
+            while (cap < w->out_len + len)
+                cap *= 2;
+            char *p = realloc(w->out, cap);
+            if (!p) {
+                worker_fail(w, "out of memory");
+                return -1;
+            }
+            w->out = p;
+            w->out_cap = cap;
+        }
+    }
+    memcpy(w->out + w->out_len, buf, len);
+    w->out_len += len;
+    if (flush(w) < 0)
+        return -1;
+    set_events(w, LOOP_READ | ((w->send_wants_write || w->recv_wants_write) ? LOOP_WRITE : 0));
+    return 0;
+}
+
+static void remember_session(struct worker *w)
+{
+    struct bench *b = w->b;
+    if (b->tls_desc[0])
+        return;
+    struct tls_summary s;
+    if (conn_summary(w->conn, &s) == 0)
+        snprintf(b->tls_desc, sizeof b->tls_desc, "proto=%s cipher=%s group=%s verified=%s", s.version, s.cipher,
+                 s.group, b->opt.insecure ? "no" : "yes");
+    else
+        snprintf(b->tls_desc, sizeof b->tls_desc, "proto=plaintext");
+}
+
+/* Read everything there is (up to a budget), then send what the mode queued. */
+static void service(struct worker *w)
+{
+    struct bench *b = w->b;
+    unsigned gen = w->gen;
+    if (w->out_len > w->out_off && flush(w) < 0)
+        return;
+    w->recv_wants_write = 0;
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = conn_recv(w->conn, b->scratch, sizeof b->scratch);
+        if (n > 0) {
+            b->mode->data(w, b->scratch, (size_t)n);
+            if (w->gen != gen)
+                return;
+            got += (size_t)n;
+            if (got >= READ_BUDGET) { /* more may wait inside TLS: come back soon */
+                loop_timer_set(b->loop, &w->kick, 0, on_kick, w);
+                break;
+            }
+            continue;
+        }
+        if (n == CONN_WANT_READ)
+            break;
+        if (n == CONN_WANT_WRITE) {
+            w->recv_wants_write = 1;
+            break;
+        }
+        if (n == CONN_EOF) {
+            b->n.closed_by_peer++;
+            worker_fail(w, "the server closed the connection");
+        } else {
+            worker_fail(w, conn_error(w->conn));
+        }
+        return;
+    }
+    set_events(w, LOOP_READ | ((w->send_wants_write || w->recv_wants_write) ? LOOP_WRITE : 0));
+}
+
+static void handshake(struct worker *w)
+{
+    int rc = conn_handshake(w->conn);
+    if (rc == CONN_WANT_READ || rc == CONN_WANT_WRITE) {
+        set_events(w, rc == CONN_WANT_READ ? LOOP_READ : LOOP_WRITE);
+        return;
+    }
+    if (rc != CONN_DONE) {
+        worker_fail(w, conn_error(w->conn));
+        return;
+    }
+    w->state = W_READY;
+    w->b->n.ready++;
+    remember_session(w);
+    unsigned gen = w->gen;
+    set_events(w, LOOP_READ);
+    w->b->mode->ready(w);
+    if (w->gen == gen)
+        service(w); /* the server may have spoken right behind its Finished */
+}
+
+/* A stale event (from a batch in which this fd number was closed and reused)
+ * must not be taken for a finished connect: ask the socket. */
+static int connect_done(struct worker *w)
+{
+    int e = 0;
+    socklen_t el = sizeof e;
+    if (getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+        e = errno;
+    if (e) {
+        char why[200];
+        snprintf(why, sizeof why, "cannot connect to %s: %s%s", w->b->target, strerror(e),
+                 e == ECONNREFUSED ? " (is the server running on that port?)" : "");
+        worker_fail(w, why);
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    return getpeername(w->fd, (struct sockaddr *)&ss, &len) == 0 ? 1 : 0;
+}
+
+static void on_event(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    struct worker *w = arg;
+    switch (w->state) {
+    case W_CONNECTING:
+        if (connect_done(w) != 1)
+            return;
+        w->state = W_HANDSHAKING;
+        /* fall through */
+    case W_HANDSHAKING:
+        handshake(w);
+        return;
+    case W_READY:
+        service(w);
+        return;
+    case W_IDLE:
+        return;
+    }
+}
