@@ -56,7 +56,7 @@ static int queue_out(struct session *s, const char *data, size_t len)
 
 static void queue_close(struct session *s)
 {
-    if (!s->last_was_newline && s->out_len > 0)
+    if (!s->last_was_newline) /* end the last line, even when it is already sent */
         queue_out(s, "\n", 1);
     queue_out(s, "close\n", 6);
     s->input_done = 1;

@@ -1,6 +1,7 @@
 /* tlschat's command line: every value checked, every mistake one sentence. */
 #include "options.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,23 @@ static const struct option longopts[] = {
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+/* "sha256:" (optional) and 64 hex digits, colons allowed, as tls.c takes it.
+ * Checked here so that a mistyped --pin is a usage error (2), not a TLS failure. */
+static int pin_well_formed(const char *pin)
+{
+    size_t digits = 0;
+    if (strncmp(pin, "sha256:", 7) == 0)
+        pin += 7;
+    for (; *pin; pin++) {
+        if (*pin == ':')
+            continue;
+        if (!isxdigit((unsigned char)*pin))
+            return 0;
+        digits++;
+    }
+    return digits == 64;
+}
 
 int client_options_parse(struct client_options *o, int argc, char **argv)
 {
@@ -123,6 +141,11 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     /* A pin alone is a complete identity check; the default CA is then not needed. */
     if (o->tls.pin && !ca_given)
         o->tls.ca_file = NULL;
+    if (o->tls.pin && !pin_well_formed(o->tls.pin)) {
+        fprintf(stderr, "%s: --pin '%s' is not a SHA-256 fingerprint: expected sha256: and 64 hex digits (scripts/show-cert.sh prints it)\n",
+                prog, o->tls.pin);
+        return 2;
+    }
     if (o->tls.insecure && o->tls.pin) {
         fprintf(stderr, "%s: --insecure and --pin contradict each other: --pin verifies the server\n", prog);
         return 2;

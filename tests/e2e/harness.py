@@ -361,9 +361,13 @@ class Case(unittest.TestCase):
         self.addCleanup(c.close)
         return c
 
-    def join(self, srv, nick=None, tls=True, **kw):
-        """A Python client in the room: welcome read, nick set (the rename read back)."""
+    def join(self, srv, nick=None, tls=True, poke=False, **kw):
+        """A Python client in the room: welcome read, nick set (the rename read back).
+        poke: speak first (an empty line, which the room ignores), so that a
+        plaintext server greets at once instead of after its sniffing pause."""
         c = self.connect(srv.port, tls=tls, **kw)
+        if poke:
+            c.sendraw(b"\n")
         welcome = c.readline()
         m = re.match(r"\* welcome, ([A-Za-z0-9_-]+)[ :]", welcome or "")
         self.assertTrue(m, f"expected a welcome line, got {welcome!r}")

@@ -1,0 +1,128 @@
+"""Mutual TLS (--client-ca): no certificate, no entry; the certificate's CN is
+the nick, for good; /who shows who is certificate-verified; the CLI client
+works with --cert/--key."""
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+
+from harness import GEN_CERTS, TIMEOUT, Case, cert, run, tlschat_argv
+
+
+class MutualTLS(Case):
+    def start(self):
+        srv = self.server("--client-ca", cert("ca.crt"))
+        self.assertIn("client certificates required", srv.text())
+        return srv
+
+    def member(self, srv, name):
+        c = self.connect(srv.port, certfile=cert(f"client-{name}.crt"), keyfile=cert(f"client-{name}.key"))
+        return c
+
+    def refused(self, srv, **kw):
+        """A Python client that the server must refuse: the handshake or the
+        first read fails with a TLS alert, and no line ever arrives."""
+        raw = socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT)
+        self.addCleanup(raw.close)
+        ctx = ssl.create_default_context(cafile=cert("ca.crt"))
+        if kw:
+            ctx.load_cert_chain(kw["certfile"], kw["keyfile"])
+        with self.assertRaises(ssl.SSLError) as cm:
+            s = ctx.wrap_socket(raw, server_hostname="localhost")
+            self.addCleanup(s.close)
+            s.recv(1024)  # TLS 1.3: the client finishes first; the alert comes next
+        return str(cm.exception)
+
+    def test_no_certificate_is_refused(self):
+        srv = self.start()
+        err = self.refused(srv)
+        self.assertIn("CERTIFICATE_REQUIRED", err)
+        srv.wait_line(r"handshake failed #1 .*the client sent no certificate, and this server requires one \(--client-ca\)")
+        for args, stdin in ((["-m", "hi"], None), ([], "hello\n"), ([], "")):
+            rc, out, err = run(tlschat_argv(srv.port, *args), input=stdin)
+            self.assertEqual(rc, 1, err)
+            self.assertEqual(out, "")
+            self.assertEqual(err.strip().splitlines()[-1],
+                             "tlschat: the server requires a client certificate: pass --cert and --key")
+        # Still serving those who have one.
+        alice = self.member(srv, "alice")
+        self.assertRegex(alice.readline(), r"^\* welcome, alice \(certificate verified\)")
+
+    def test_certificate_from_another_ca_is_refused(self):
+        other = tempfile.mkdtemp(prefix="tlschat-other-ca-")
+        self.addCleanup(shutil.rmtree, other, True)
+        subprocess.run([GEN_CERTS, "--dir", other, "--client", "alice"], check=True, capture_output=True)
+        srv = self.start()
+        forged = {"certfile": os.path.join(other, "client-alice.crt"),
+                  "keyfile": os.path.join(other, "client-alice.key")}
+        self.assertIn("UNKNOWN_CA", self.refused(srv, **forged))
+        srv.wait_line(r"handshake failed #1 .*client certificate verify failed")
+        rc, out, err = run(tlschat_argv(srv.port, "--cert", forged["certfile"], "--key", forged["keyfile"], "-m", "hi"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("the server rejected our certificate", err)
+        self.assertIn("--client-ca", err)
+        self.assertNotRegex(srv.text(), r"connect #\d+ .*cn=alice")
+
+    def test_certificate_cn_is_the_nick(self):
+        srv = self.start()
+        alice = self.member(srv, "alice")
+        self.assertEqual(alice.readline(), "* welcome, alice (certificate verified): 1 online, /help for commands")
+        srv.wait_line(r"connect #1 127\.0\.0\.1:\d+ TLSv1\.3 \S+ \S+ cn=alice$")
+        bob = self.member(srv, "bob")
+        self.assertEqual(bob.readline(), "* welcome, bob (certificate verified): 2 online, /help for commands")
+        self.assertEqual(alice.readline(), "* bob joined")
+        # The nick is bound to the certificate.
+        alice.send("/nick mallory")
+        self.assertEqual(alice.readline(), "! your nick is bound to your certificate: you are alice")
+        alice.send("/nick bob")
+        self.assertEqual(alice.readline(), "! your nick is bound to your certificate: you are alice")
+        alice.send("hello bob")
+        self.assertEqual(bob.readline(), "<alice> hello bob")
+        bob.send("/who")
+        self.assertEqual(bob.readline(), "* 2 online:")
+        self.assertEqual({bob.readline(), bob.readline()},
+                         {"*   alice [certificate]", "*   bob [certificate] (you)"})
+        bob.send("/msg alice only you")
+        self.assertEqual(alice.readline(), "*private* <bob> only you")
+        # One certificate, one seat: a second alice is refused.
+        alice2 = self.member(srv, "alice")
+        self.assertEqual(alice2.readline(), "! alice is already connected")
+        self.assertIsNone(alice2.readline())
+        self.assertEqual(bob.readline(), "*private* to <alice> only you")
+        self.assert_quiet(bob)  # no join or leave notice for the refused one
+        # Once alice leaves, her certificate gets her seat back.
+        alice.send("close")
+        self.assertEqual(alice.readline(), "closed")
+        self.assertEqual(bob.readline(), "* alice left (quit)")
+        alice3 = self.member(srv, "alice")
+        self.assertRegex(alice3.readline(), r"^\* welcome, alice \(certificate verified\)")
+        self.assertEqual(bob.readline(), "* alice joined")
+
+    def test_cli_client_with_cert_and_key(self):
+        srv = self.start()
+        alice = self.member(srv, "alice")
+        self.assertRegex(alice.readline(), r"^\* welcome, alice ")
+        carol = self.tlschat(srv.port, "--cert", cert("client-carol.crt"), "--key", cert("client-carol.key"),
+                             "--nick", "notcarol")
+        carol.wait_line(r"^connected to 127\.0\.0\.1:\d+ .*TLSv1\.3 .*; verified by CA ")
+        carol.wait_line(r"^\* welcome, carol \(certificate verified\): 2 online", "out")
+        carol.wait_line(r"^! your nick is bound to your certificate: you are carol$", "out")
+        self.assertEqual(alice.readline(), "* carol joined")
+        carol.send("hi from the command line\n")
+        self.assertEqual(alice.readline(), "<carol> hi from the command line")
+        alice.send("hi carol")
+        carol.wait_line(r"^<alice> hi carol$", "out")
+        carol.close_stdin()
+        self.assertEqual(carol.wait(), 0, carol.text())
+        carol.wait_line(r"^closed$", "out")
+        self.assertEqual(alice.readline(), "* carol left (quit)")
+        # -m with a certificate.
+        rc, out, err = run(tlschat_argv(srv.port, "--cert", cert("client-bob.crt"), "--key", cert("client-bob.key"),
+                                        "-m", "/who"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("* welcome, bob (certificate verified)", out)
+        self.assertIn("*   bob [certificate] (you)\n", out)
+        self.assertIn("*   alice [certificate]\n", out)
+        self.assertTrue(out.endswith("closed\n"), out)
