@@ -14,6 +14,7 @@
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,9 @@
 #define CLOSE_GRACE_MS 5000  /* for a closing client to take its last lines */
 #define STOP_GRACE_MS  3000  /* for all clients to go on SIGTERM */
 #define PLAIN_SNIFF_MS 250   /* plaintext: wait this long for a stray ClientHello */
+/* Kernel buffer per client: with autotuning a reader that stalls can hold
+ * megabytes in the kernel before --max-queue even starts to count. */
+#define CLIENT_SNDBUF  (256 * 1024)
 
 enum client_state { HANDSHAKING, CHATTING, CLOSING };
 
@@ -498,6 +502,8 @@ static void on_listener(struct loop *loop, int lfd, unsigned events, void *arg)
             close(fd);
             continue;
         }
+        int sndbuf = CLIENT_SNDBUF;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
         struct client *c = calloc(1, sizeof *c);
         struct conn *conn = c ? conn_new(fd, s->tls, CONN_SERVER, NULL, err, sizeof err) : NULL;
         if (!conn) {
