@@ -15,6 +15,7 @@ int main(int argc, char **argv)
     int lfd = net_listen(ex.host, ex.port, 0, err, sizeof err);
     if (lfd < 0) {
         fprintf(stderr, "%s\n", err);
+        tls_free(tls);
         return 1;
     }
     char where[NET_ADDRSTRLEN];
@@ -25,6 +26,8 @@ int main(int argc, char **argv)
     struct conn *c = conn_accept(lfd, tls, err, sizeof err);
     if (!c) {
         fprintf(stderr, "%s\n", err);
+        close(lfd);
+        tls_free(tls);
         return 1;
     }
     printf("accepted connection from %s\n", conn_peer(c));

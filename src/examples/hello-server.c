@@ -12,6 +12,7 @@ int main(int argc, char **argv)
     int lfd = net_listen(ex.host, ex.port, 5, err, sizeof err); /* socket+bind+listen */
     if (lfd < 0) {
         fprintf(stderr, "%s\n", err);
+        tls_free(tls);
         return 1;
     }
     char where[NET_ADDRSTRLEN];
@@ -22,6 +23,8 @@ int main(int argc, char **argv)
     struct conn *c = conn_accept(lfd, tls, err, sizeof err); /* accept (+ handshake) */
     if (!c) {
         fprintf(stderr, "%s\n", err);
+        close(lfd);
+        tls_free(tls);
         return 1;
     }
     printf("connection accepted from %s\n", conn_peer(c));

@@ -1,0 +1,242 @@
+/* Unit tests for text_sanitize: nothing that drives a terminal survives, valid
+ * UTF-8 is kept, invalid bytes become '?'. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+/* Sanitize n bytes of in and compare with want (NUL-terminated). */
+static void check_n(const char *in, size_t n, const char *want)
+{
+    char *buf = malloc(n + 1);
+    assert_non_null(buf);
+    memcpy(buf, in, n);
+    buf[n] = '#'; /* must not be touched */
+    size_t out = text_sanitize(buf, n);
+    if (out != strlen(want) || memcmp(buf, want, out) != 0)
+        fail_msg("sanitizing %zu bytes: got %zu bytes \"%.*s\", want %zu bytes \"%s\"", n, out, (int)out,
+                 buf, strlen(want), want);
+    assert_int_equal(buf[n], '#');
+    assert_true(out <= n);
+    free(buf);
+}
+
+static void check(const char *in, const char *want)
+{
+    check_n(in, strlen(in), want);
+}
+
+static void test_plain_ascii_unchanged(void **state)
+{
+    (void)state;
+    check("hello, world! 0123 ~{}[]", "hello, world! 0123 ~{}[]");
+    check("", "");
+}
+
+static void test_tab_kept(void **state)
+{
+    (void)state;
+    check("a\tb\t", "a\tb\t");
+}
+
+static void test_c0_controls_removed(void **state)
+{
+    (void)state;
+    check("a\x01" "b\x07" "c\x08" "d\n" "e\r" "f\x0b" "g\x0c" "h\x1f" "i", "abcdefghi");
+    /* NUL too */
+    check_n("x\0y", 3, "xy");
+    /* every C0 byte except tab */
+    char all[32];
+    for (int i = 0; i < 32; i++)
+        all[i] = (char)i;
+    check_n(all, sizeof all, "\t");
+}
+
+static void test_del_removed(void **state)
+{
+    (void)state;
+    check("a\x7f" "b", "ab");
+}
+
+static void test_escape_sequences_neutralised(void **state)
+{
+    (void)state;
+    /* The ESC goes; what is left is harmless printable text. */
+    check("\x1b[31mred\x1b[0m", "[31mred[0m");
+    check("\x1b]0;pwned title\x07", "]0;pwned title");
+    check("\x1b[2J\x1b[H", "[2J[H");
+    check("\x1b" "c", "c");
+    /* no ESC byte may survive anywhere */
+    const char *in = "x\x1b\x1b\x1b[1;1Hy";
+    char buf[32];
+    size_t n = strlen(in);
+    memcpy(buf, in, n);
+    n = text_sanitize(buf, n);
+    assert_null(memchr(buf, 0x1b, n));
+}
+
+static void test_c1_controls_removed(void **state)
+{
+    (void)state;
+    /* U+009B CSI as UTF-8 (C2 9B) is a one-character ESC [ on some terminals. */
+    check("a\xc2\x9b" "31mb", "a31mb");
+    check("\xc2\x80\xc2\x85\xc2\x9d\xc2\x9f", "");
+    /* U+00A0 (C2 A0) is the first code point after C1: kept. */
+    check("\xc2\xa0", "\xc2\xa0");
+    /* Raw C1 bytes (not UTF-8) are not controls to a UTF-8 terminal but are
+     * invalid: they become '?', never the raw byte. */
+    check("\x9b" "31m", "?31m");
+}
+
+static void test_valid_utf8_kept(void **state)
+{
+    (void)state;
+    check("caf\xc3\xa9", "caf\xc3\xa9");                                   /* é */
+    check("\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac");         /* 日本 */
+    check("\xf0\x9f\x98\x80 ok", "\xf0\x9f\x98\x80 ok");                   /* 😀 */
+    check("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");                         /* U+10FFFF */
+    check("\xef\xbf\xbd", "\xef\xbf\xbd");                                 /* U+FFFD */
+    check("\xed\x9f\xbf", "\xed\x9f\xbf");                                 /* U+D7FF */
+    check("\xee\x80\x80", "\xee\x80\x80");                                 /* U+E000 */
+    check("\xc2\xa9 \xe2\x82\xac", "\xc2\xa9 \xe2\x82\xac");               /* © € */
+}
+
+static void test_invalid_bytes_become_question_marks(void **state)
+{
+    (void)state;
+    check("a\xff" "b", "a?b");
+    check("\xfe\xfe", "??");
+    check("\x80", "?");          /* lone continuation byte */
+    check("\xc3", "?");          /* truncated at the end */
+    check("\xc3" "a", "?a");     /* lead byte then ASCII */
+    check("\xe6\x97", "??");     /* truncated 3-byte sequence */
+    check("\xf0\x9f\x98", "???");
+    check("\xf8\x88\x80\x80\x80", "?????"); /* 5-byte form does not exist */
+}
+
+static void test_overlong_forms_rejected(void **state)
+{
+    (void)state;
+    check("\xc0\xaf", "??");             /* '/' overlong in 2 bytes */
+    check("\xc1\xbf", "??");
+    check("\xe0\x80\xaf", "???");        /* '/' overlong in 3 bytes */
+    check("\xf0\x80\x80\xaf", "????");   /* '/' overlong in 4 bytes */
+    check("\xc0\x9b", "??");             /* overlong ESC-like CSI must not become one */
+    check("\xc0\x80", "??");             /* overlong NUL */
+}
+
+static void test_surrogates_rejected(void **state)
+{
+    (void)state;
+    check("\xed\xa0\x80", "???"); /* U+D800 */
+    check("\xed\xbf\xbf", "???"); /* U+DFFF */
+}
+
+static void test_out_of_range_rejected(void **state)
+{
+    (void)state;
+    check("\xf4\x90\x80\x80", "????"); /* U+110000 */
+    check("\xf5\x80\x80\x80", "????");
+}
+
+static void test_mixed(void **state)
+{
+    (void)state;
+    check("<alice> h\xc3\xa9llo\x1b[2J \xe6\x97\xa5\xff\tok\r",
+          "<alice> h\xc3\xa9llo[2J \xe6\x97\xa5?\tok");
+}
+
+/* A fuzz-style property: whatever the input, the output holds no byte that a
+ * terminal obeys (C0 except tab, DEL, ESC, C2 80..9F) and is valid UTF-8. */
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k;
+        unsigned cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            k = 2, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 3, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 4, cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + k > n)
+            return 0;
+        for (size_t j = 1; j < k; j++) {
+            if ((s[i + j] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3f);
+        }
+        if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        if (cp >= 0x80 && cp <= 0x9f)
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+static void test_random_input_property(void **state)
+{
+    (void)state;
+    srand(12345);
+    unsigned char buf[64];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = (size_t)(rand() % (int)sizeof buf);
+        for (size_t i = 0; i < n; i++) {
+            int r = rand() % 4;
+            /* bias towards interesting bytes */
+            buf[i] = r == 0 ? (unsigned char)(0x80 + rand() % 0x80)
+                   : r == 1 ? (unsigned char)(rand() % 0x20)
+                   : r == 2 ? (unsigned char)(0xc0 + rand() % 0x40)
+                            : (unsigned char)(rand() % 256);
+        }
+        size_t out = text_sanitize((char *)buf, n);
+        assert_true(out <= n);
+        for (size_t i = 0; i < out; i++) {
+            assert_true(buf[i] >= 0x20 || buf[i] == '\t');
+            assert_true(buf[i] != 0x7f);
+        }
+        assert_true(valid_utf8(buf, out));
+        /* Idempotent: clean text stays as it is. */
+        unsigned char again[64];
+        memcpy(again, buf, out);
+        assert_int_equal(text_sanitize((char *)again, out), out);
+        assert_memory_equal(again, buf, out);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_ascii_unchanged),
+        cmocka_unit_test(test_tab_kept),
+        cmocka_unit_test(test_c0_controls_removed),
+        cmocka_unit_test(test_del_removed),
+        cmocka_unit_test(test_escape_sequences_neutralised),
+        cmocka_unit_test(test_c1_controls_removed),
+        cmocka_unit_test(test_valid_utf8_kept),
+        cmocka_unit_test(test_invalid_bytes_become_question_marks),
+        cmocka_unit_test(test_overlong_forms_rejected),
+        cmocka_unit_test(test_surrogates_rejected),
+        cmocka_unit_test(test_out_of_range_rejected),
+        cmocka_unit_test(test_mixed),
+        cmocka_unit_test(test_random_input_property),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
