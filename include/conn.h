@@ -7,7 +7,11 @@
  *   conn_close(c);
  *
  * On a non-blocking fd the calls return CONN_WANT_READ / CONN_WANT_WRITE (wait
- * for that and call again), as libtls does. */
+ * for that and call again), as libtls does.
+ *
+ * A program using conn should ignore SIGPIPE: OpenSSL writes with write(2), so
+ * a peer that reset the connection would otherwise kill it instead of showing
+ * up as CONN_ERROR. (Plaintext sends use MSG_NOSIGNAL.) */
 #ifndef TLSCHAT_CONN_H
 #define TLSCHAT_CONN_H
 

@@ -443,7 +443,7 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
                reason == SSL_R_TLSV1_ALERT_DECRYPT_ERROR || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
                reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN) {
         set_err(err, errlen, "%s rejected our certificate (%s): %s", peer, ERR_reason_error_string(e),
-                server ? "is the client's --ca the CA that signed this server?"
+                server ? "does the client trust the CA that signed this server (--ca), and connect by a name the certificate lists?"
                        : "was it signed by the CA the server trusts (--client-ca)?");
     } else if (!server && (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_HTTP_REQUEST ||
                            reason == SSL_R_PACKET_LENGTH_TOO_LONG || reason == SSL_R_UNKNOWN_PROTOCOL) && in_handshake) {
