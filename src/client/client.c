@@ -27,7 +27,8 @@ struct session {
     struct linebuf in;
     char *out;          /* bytes waiting to be sent */
     size_t out_len, out_cap;
-    int send_wants_read;
+    int send_wants_read; /* TLS: the last send needs the socket readable */
+    int recv_wants_write; /* TLS: the last receive needs the socket writable */
     int input_done;     /* stdin ended (or -m): "close" is queued */
     int got_closed;
     int told_tls;       /* a TLS server told this plaintext client so */
@@ -88,7 +89,7 @@ static int receive(struct session *s, int *rc)
         if (n == CONN_WANT_READ)
             return 1;
         if (n == CONN_WANT_WRITE) {
-            s->send_wants_read = 0;
+            s->recv_wants_write = 1;
             return 1;
         }
         if (n == CONN_EOF || n == CONN_ERROR) {
@@ -140,6 +141,7 @@ static int receive(struct session *s, int *rc)
 /* Returns 1 to go on, 0 when the session is over (status in *rc). */
 static int send_pending(struct session *s, int *rc)
 {
+    s->send_wants_read = 0; /* tried afresh each time round */
     while (s->out_len > 0) {
         ssize_t n = conn_send(s->conn, s->out, s->out_len);
         if (n == CONN_WANT_WRITE)
@@ -188,7 +190,7 @@ static int session_loop(struct session *s)
         if (!send_pending(s, &rc))
             return rc;
         struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
-        if (s->out_len > 0 && !s->send_wants_read)
+        if ((s->out_len > 0 && !s->send_wants_read) || s->recv_wants_write)
             p[0].events |= POLLOUT;
         int nfds = (!s->input_done && s->out_len < STDIN_HIGH) ? 2 : 1;
         int wait_ms = -1;
@@ -206,8 +208,14 @@ static int session_loop(struct session *s)
             fprintf(stderr, "tlschat: poll failed: %s\n", strerror(errno));
             return 1;
         }
-        if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !receive(s, &rc))
-            return rc;
+        int readable = p[0].revents & (POLLIN | POLLHUP | POLLERR);
+        if (s->recv_wants_write && (p[0].revents & POLLOUT))
+            readable = 1;
+        if (readable) {
+            s->recv_wants_write = 0;
+            if (!receive(s, &rc))
+                return rc;
+        }
         if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             read_input(s);
     }

@@ -26,7 +26,7 @@ static const char usage[] =
     "      --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (hides lengths)\n"
     "      --nick NAME        your nick\n"
     "  -m, --message TEXT     send one line, print the replies, exit\n"
-    "      --timeout SEC      give up connecting after SEC seconds (default 10)\n"
+    "      --timeout SEC      give up connecting, or waiting for 'closed', after SEC s (default 10)\n"
     "  -q, --quiet            no connect line\n"
     "      --help, --version\n"
     "\n"
@@ -92,7 +92,13 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         case OPT_CA: o->tls.ca_file = optarg; ca_given = 1; break;
         case OPT_CERT: o->tls.cert_file = optarg; break;
         case OPT_KEY: o->tls.key_file = optarg; break;
-        case OPT_SERVERNAME: o->servername = optarg; break;
+        case OPT_SERVERNAME:
+            if (!*optarg) {
+                fprintf(stderr, "%s: --servername is empty: give the name the server's certificate lists\n", prog);
+                return 2;
+            }
+            o->servername = optarg;
+            break;
         case OPT_PIN: o->tls.pin = optarg; break;
         case OPT_INSECURE: o->tls.insecure = 1; break;
         case OPT_PLAIN: o->plain = 1; break;
@@ -129,6 +135,10 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         return 2;
     }
     o->host = argv[optind++];
+    if (!*o->host) {
+        fprintf(stderr, "%s: the HOST is empty: give a name or address, e.g. localhost\n", prog);
+        return 2;
+    }
     if (optind < argc) {
         o->port = argv[optind++];
         if (args_number(prog, "PORT", o->port, 1, 65535) < 0)

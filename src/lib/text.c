@@ -1,14 +1,17 @@
 /* text: strip what could drive a terminal from text that others wrote. */
 #include "text.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t left)
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one; its code
+ * point in *out. */
+static size_t utf8_len(const unsigned char *s, size_t left, unsigned *out)
 {
     size_t n;
     unsigned min;
     unsigned cp;
-    if (s[0] < 0x80)
+    if (s[0] < 0x80) {
+        *out = s[0];
         return 1;
+    }
     if ((s[0] & 0xe0) == 0xc0) {
         n = 2, min = 0x80, cp = s[0] & 0x1f;
     } else if ((s[0] & 0xf0) == 0xe0) {
@@ -27,7 +30,17 @@ static size_t utf8_len(const unsigned char *s, size_t left)
     }
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         return 0; /* overlong, out of range, or a surrogate */
+    *out = cp;
     return n;
+}
+
+/* Characters that change how the rest of a line is shown: C1 controls, which
+ * some terminals obey, and the bidirectional overrides and isolates, which can
+ * make "<mallory> ..." read as something else. */
+static int is_hidden_control(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 size_t text_sanitize(char *s, size_t len)
@@ -39,7 +52,8 @@ size_t text_sanitize(char *s, size_t len)
             p[out++] = p[i++];
             continue;
         }
-        size_t n = utf8_len(p + i, len - i);
+        unsigned cp = 0;
+        size_t n = utf8_len(p + i, len - i, &cp);
         if (n == 0) {
             p[out++] = '?';
             i++;
@@ -48,8 +62,7 @@ size_t text_sanitize(char *s, size_t len)
                 p[out++] = p[i];
             i++;
         } else {
-            int c1 = n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0; /* U+0080..U+009F */
-            for (size_t k = 0; k < n && !c1; k++)
+            for (size_t k = 0; k < n && !is_hidden_control(cp); k++)
                 p[out++] = p[i + k];
             i += n;
         }

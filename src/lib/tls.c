@@ -75,6 +75,8 @@ static int open_keylog(struct tls *t, const struct tls_config *cfg, char *err, s
         return 0;
     /* Secrets: owner-only, appended so several runs share one file. */
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        fchmod(fd, 0600); /* an older file may have been readable by others */
     if (fd < 0 || !(t->keylog = fdopen(fd, "a"))) {
         set_err(err, errlen, "cannot open the key log '%s': %s (check the path, or unset SSLKEYLOGFILE)",
                 path, strerror(errno));
@@ -363,12 +365,20 @@ SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_
         return ssl;
     }
     SSL_set_connect_state(ssl);
+    int pin_only = t->has_pin && !t->ca_file;
+    if (!t->insecure && !pin_only && !(servername && *servername)) {
+        /* A CA vouches for names: with no name to check, any certificate it
+         * ever signed would pass. Fail closed. */
+        set_err(err, errlen, "no server name to verify the certificate against: pass --servername NAME");
+        SSL_free(ssl);
+        return NULL;
+    }
     if (servername && *servername) {
         int ip = net_is_ip_literal(servername);
         if (!ip)
             SSL_set_tlsext_host_name(ssl, servername); /* SNI: names only, never IP literals */
         /* With a pin alone, the pin is the identity: no name to check. */
-        if (!t->insecure && !(t->has_pin && !t->ca_file)) {
+        if (!t->insecure && !pin_only) {
             int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), servername)
                         : SSL_set1_host(ssl, servername);
             if (ok != 1) {
@@ -441,7 +451,8 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
         set_err(err, errlen, "the server requires a client certificate: pass --cert and --key");
     } else if (reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA || reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
                reason == SSL_R_TLSV1_ALERT_DECRYPT_ERROR || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
-               reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN) {
+               reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN ||
+               reason == SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE) {
         set_err(err, errlen, "%s rejected our certificate (%s): %s", peer, ERR_reason_error_string(e),
                 server ? "does the client trust the CA that signed this server (--ca), and connect by a name the certificate lists?"
                        : "was it signed by the CA the server trusts (--client-ca)?");
@@ -491,6 +502,23 @@ void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_
         snprintf(buf + at, 3, "%02x", md[i]);
 }
 
+/* The certificate's one CN as UTF-8; "" when it has none, several, or one
+ * with a NUL byte in it ("alice\0x" must not pass for alice). */
+static void common_name(X509_NAME *name, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    if (i < 0 || X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0)
+        return;
+    unsigned char *utf8 = NULL;
+    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+    if (n > 0 && (size_t)n < len && !memchr(utf8, 0, (size_t)n)) {
+        memcpy(buf, utf8, (size_t)n);
+        buf[n] = '\0';
+    }
+    OPENSSL_free(utf8);
+}
+
 void tls_ssl_summary(SSL *ssl, struct tls_summary *s)
 {
     memset(s, 0, sizeof *s);
@@ -504,7 +532,7 @@ void tls_ssl_summary(SSL *ssl, struct tls_summary *s)
         return;
     X509_NAME *name = X509_get_subject_name(peer);
     X509_NAME_oneline(name, s->subject, sizeof s->subject);
-    X509_NAME_get_text_by_NID(name, NID_commonName, s->cn, sizeof s->cn);
+    common_name(name, s->cn, sizeof s->cn);
     unsigned char *der = NULL;
     int len = i2d_X509(peer, &der);
     if (len > 0)

@@ -131,7 +131,7 @@ static void cmd_help(struct chat_room *r, struct chat_member *m)
         "*   /nick NAME       change your nick (1-32 of A-Z a-z 0-9 _ -)",
         "*   /who             list who is here",
         "*   /msg NAME TEXT   send TEXT to NAME only",
-        "*   /quit [REASON]   leave (so does: close)",
+        "*   /quit            leave (so does: close)",
         "*   /help            this list",
         "* anything else is said to everyone; start a line with // to say one starting with /",
     };

@@ -24,10 +24,12 @@
 #include "loop.h"
 #include "net.h"
 #include "outq.h"
+#include "text.h"
 
 #define MAX_LISTENERS  8
 #define IO_CHUNK       16384            /* one TLS record's worth */
 #define READ_BUDGET    ((size_t)4 * IO_CHUNK)   /* per client per round: fairness */
+#define LINES_PER_ROUND 64
 #define ACCEPT_BATCH   64
 #define REFUSE_SLACK   64    /* connections past --max-clients that are told "full" */
 #define CLOSE_GRACE_MS 5000  /* for a closing client to take its last lines */
@@ -55,7 +57,8 @@ struct client {
     unsigned events;         /* interest now registered with the loop */
     int read_wants_write;    /* TLS: the last read needs the socket writable */
     int write_wants_read;
-    int read_more;           /* stopped reading with TLS data still buffered */
+    int read_more;           /* stopped with lines or TLS data still held */
+    int peer_eof;            /* it closed its side: no more reading */
     int refuse;              /* over --max-clients: tell it so and close */
     int drop;                /* its queue overflowed: close at the next tick */
     int dirty;               /* on srv->dirty: has work for the next tick */
@@ -205,6 +208,7 @@ static void queue_line(struct client *c, const char *line, size_t len)
     struct msg *m = msg_new(line, len);
     if (!m) {
         c->drop = 1;
+        snprintf(c->reason, sizeof c->reason, "out of memory");
         mark_dirty(c);
         return;
     }
@@ -283,54 +287,60 @@ static int flush(struct client *c)
     }
     if (c->state == CLOSING) {
         int r = conn_shutdown(c->conn);
-        if (r == CONN_WANT_READ || r == CONN_WANT_WRITE) {
+        if (r == CONN_WANT_WRITE || (r == CONN_WANT_READ && !c->peer_eof)) {
             set_events(c, r == CONN_WANT_READ ? LOOP_READ : LOOP_WRITE);
             return 0;
         }
         destroy(c, c->reason);
         return -1;
     }
-    set_events(c, c->read_wants_write ? LOOP_WRITE : LOOP_READ);
+    set_events(c, c->read_wants_write ? LOOP_WRITE : c->peer_eof ? 0 : LOOP_READ);
     return 0;
 }
 
-/* Returns 0, or -1 when c was destroyed. */
-static int handle_lines(struct client *c)
+/* Handle whole lines already received, at most *quota of them. */
+static void handle_lines(struct client *c, int *quota)
 {
     const char *line;
     size_t len;
     int r;
-    while (c->state == CHATTING && (r = linebuf_next(&c->in, &line, &len)) != 0) {
+    while (*quota > 0 && c->state == CHATTING && !c->drop && (r = linebuf_next(&c->in, &line, &len)) != 0) {
         if (r == LINEBUF_TOO_LONG) {
             char msg[96];
             int n = snprintf(msg, sizeof msg, "! line too long (the limit is %zu bytes)", c->srv->opt->max_line);
             queue_line(c, msg, (size_t)n);
             start_closing(c, "line too long");
-            return 0;
+            return;
         }
         chat_line(&c->srv->room, &c->member, (char *)line, len);
+        (*quota)--;
     }
-    return 0;
 }
 
+/* Read and handle what c sent, within this round's share: LINES_PER_ROUND
+ * lines and READ_BUDGET bytes. A paste of thousands of short lines is thus
+ * spread over rounds, with everyone's queues flushed in between, instead of
+ * filling every queue at once. Returns 0, or -1 when c was destroyed. */
 static int do_read(struct client *c)
 {
     struct server *s = c->srv;
     size_t budget = READ_BUDGET;
+    int quota = LINES_PER_ROUND;
     c->read_more = 0;
     c->read_wants_write = 0;
-    while (budget > 0) {
+    handle_lines(c, &quota); /* what an earlier round left */
+    while (quota > 0 && budget > 0 && !c->peer_eof) {
         ssize_t n = conn_recv(c->conn, s->scratch, IO_CHUNK);
         if (n > 0) {
             budget -= (size_t)n < budget ? (size_t)n : budget;
             c->last_active_ms = loop_now_ms();
-            if (c->state != CHATTING)
-                continue; /* closing: what it says now is not read */
+            if (c->state != CHATTING || c->drop)
+                continue; /* leaving: what it says now is not read */
             if (linebuf_append(&c->in, s->scratch, (size_t)n) < 0) {
                 destroy(c, "out of memory");
                 return -1;
             }
-            handle_lines(c);
+            handle_lines(c, &quota);
             continue;
         }
         if (n == CONN_WANT_READ)
@@ -340,16 +350,21 @@ static int do_read(struct client *c)
             set_events(c, c->events | LOOP_WRITE);
             return 0;
         }
-        if (c->state == CLOSING && n == CONN_EOF) {
-            destroy(c, c->reason);
-            return -1;
+        if (n == CONN_EOF) {
+            /* It is done talking (maybe half-closed): what is queued for it,
+             * down to "closed", still goes out before we close. */
+            c->peer_eof = 1;
+            set_events(c, c->events & ~LOOP_READ);
+            start_closing(c, "disconnected");
+            mark_dirty(c);
+            return 0;
         }
-        destroy(c, n == CONN_EOF ? "disconnected" : conn_error(c->conn));
+        destroy(c, conn_error(c->conn));
         return -1;
     }
-    /* Budget spent: epoll will say when the socket has more, but not when
-     * TLS holds decrypted bytes; those wait for the end of the round. */
-    if (conn_pending(c->conn) > 0) {
+    /* Out of share with more waiting: epoll says when the socket has more, but
+     * not when lines or decrypted TLS bytes are held here; the tick sees to them. */
+    if (!c->peer_eof && (quota == 0 || conn_pending(c->conn) > 0)) {
         c->read_more = 1;
         mark_dirty(c);
     }
@@ -364,9 +379,13 @@ static void established(struct client *c)
     c->state = CHATTING;
     c->last_active_ms = loop_now_ms();
     loop_timer_cancel(s->loop, &c->timer);
+    /* The CN is the client's own text: clean it before it reaches the log. */
+    char shown_cn[sizeof sum.cn];
+    size_t cnlen = text_sanitize(memcpy(shown_cn, sum.cn, sizeof shown_cn), strlen(sum.cn));
+    shown_cn[cnlen] = '\0';
     if (tls)
         logf_(s, LOG_INFO, "connect #%lu %s %s %s %s%s%s", c->id, conn_peer(c->conn), sum.version, sum.cipher,
-              sum.group, sum.cn[0] ? " cn=" : "", sum.cn);
+              sum.group, shown_cn[0] ? " cn=" : "", shown_cn);
     else
         logf_(s, LOG_INFO, "connect #%lu %s plaintext", c->id, conn_peer(c->conn));
     if (c->refuse) {

@@ -1,0 +1,881 @@
+#!/usr/bin/env bash
+# capture.sh - the Wireshark lab: what an eavesdropper sees, plaintext vs TLS.
+#
+# Starts tlschatd twice on loopback (--plain, and TLS), runs the same scripted
+# conversation through tlschat against each while dumpcap records the port,
+# then prints, side by side, what someone on the network reads in each run.
+# Writes into captures/ (or --dir DIR): plain.pcapng, tls.pcapng, keys.log and
+# tls-decrypted.pcapng (the TLS capture with keys.log embedded, so Wireshark
+# opens it decrypted with no settings).
+#
+# Every process it starts it stops again, by pid: on success, on failure and
+# on Ctrl-C. Files are made in a private temporary directory and moved into
+# DIR only when the whole run has succeeded.
+#
+# Exit status: 0 done; 1 the run failed; 2 usage error or a missing
+# prerequisite (tshark, dumpcap, editcap, capture rights, the built programs).
+# See usage() below, or run: scripts/capture.sh --help
+set -uo pipefail
+
+prog=capture.sh
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$script_dir/.." && pwd)
+
+# The tools, overridable for tests and unusual installs.
+TSHARK=${TSHARK:-tshark}
+DUMPCAP=${DUMPCAP:-dumpcap}
+EDITCAP=${EDITCAP:-editcap}
+CAPINFOS=${CAPINFOS:-capinfos}
+BUILD=${BUILD:-build}
+[[ $BUILD == /* ]] || BUILD=$root/$BUILD
+TLSCHATD=$BUILD/tlschatd
+TLSCHAT=$BUILD/tlschat
+
+START_TIMEOUT=10   # seconds for a server or a capture to start
+REPLY_TIMEOUT=10   # seconds for each step of the conversation
+STOP_TIMEOUT=5     # seconds for a process to stop before it is killed
+
+usage() {
+    cat <<'EOF'
+Usage: scripts/capture.sh [options]
+
+The Wireshark lab: run the same chat over plaintext and over TLS on loopback,
+capture both, and show what an eavesdropper sees in each.
+
+Writes into captures/ (or --dir DIR):
+  plain.pcapng           the plaintext run: every message readable
+  tls.pcapng             the TLS run: record types and sizes only
+  keys.log               the TLS session keys (tlschat --keylog): DELETE IT AFTER
+  tls-decrypted.pcapng   tls.pcapng with keys.log embedded: Wireshark opens it decrypted
+
+Options:
+  --dir DIR          write the captures into DIR (default: captures/ of the repo)
+  --message TEXT     the secret message to send (default: "the password is swordfish")
+  --port N           base port: the plaintext server on N, the TLS server on N+1
+                     (default: free ports picked by the servers)
+  --mode echo|chat   echo: one client, the server answers each line (default);
+                     chat: bob listens while alice talks
+  --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (1-16384) on both
+                     sides: messages of different lengths give records of one size
+  --keep-servers     leave both tlschatd running afterwards (prints their pids)
+  -h, --help         show this help and exit
+
+The conversation: "hi", the secret message, then a 100-character line, so the
+record sizes show the message lengths (and --pad hides them).
+
+Capturing needs root or dumpcap's capabilities: run it with sudo, or once
+  sudo dpkg-reconfigure wireshark-common    (answer Yes)
+  sudo usermod -aG wireshark "$USER"        (then log in again)
+Needs tshark, dumpcap, editcap and capinfos (Debian: apt-get install tshark).
+Uses build/tlschatd and build/tlschat (run make first; BUILD=DIR for another
+build), and certs/ when it holds ca.crt, server.crt and server.key (otherwise
+scripts/gen-certs.sh makes throwaway ones).
+
+Exit status: 0 done, 1 the run failed, 2 usage error or missing prerequisite.
+EOF
+}
+
+say() { printf '%s\n' "$*"; }
+note() { printf '%s: %s\n' "$prog" "$*" >&2; }
+die() {
+    local code=$1
+    shift
+    printf '%s: %s\n' "$prog" "$*" >&2
+    exit "$code"
+}
+usage_error() { die 2 "$*"; }
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+# ---------------------------------------------------------------------------
+# Options
+
+dir=
+message="the password is swordfish"
+base_port=
+mode="echo"
+pad=
+keep_servers=0
+
+need_arg() { # OPTION ARGS-LEFT
+    (($2 >= 2)) || usage_error "$1 needs a value (see $0 --help)"
+}
+
+while (($# > 0)); do
+    opt=$1
+    if [[ $opt == --*=* ]]; then # --opt=value: split it
+        shift
+        set -- "${opt%%=*}" "${opt#*=}" "$@"
+        opt=$1
+    fi
+    case $opt in
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        --dir)
+            need_arg "$opt" $#
+            dir=$2
+            [[ -n $dir ]] || usage_error "--dir needs a non-empty directory name"
+            shift 2
+            ;;
+        --message)
+            need_arg "$opt" $#
+            message=$2
+            shift 2
+            ;;
+        --port)
+            need_arg "$opt" $#
+            base_port=$2
+            shift 2
+            ;;
+        --mode)
+            need_arg "$opt" $#
+            mode=$2
+            shift 2
+            ;;
+        --pad)
+            need_arg "$opt" $#
+            pad=$2
+            shift 2
+            ;;
+        --keep-servers)
+            keep_servers=1
+            shift
+            ;;
+        -*)
+            usage_error "unknown option '$opt' (see $0 --help)"
+            ;;
+        *)
+            usage_error "unexpected argument '$opt': this script takes options only (see $0 --help)"
+            ;;
+    esac
+done
+
+case $mode in
+    echo | chat) ;;
+    *) usage_error "--mode takes echo or chat, not '$mode'" ;;
+esac
+
+if [[ -n $base_port ]]; then
+    if ! is_uint "$base_port" || ((${#base_port} > 5 || 10#$base_port < 1 || 10#$base_port > 65534)); then
+        usage_error "--port '$base_port' is not a port from 1 to 65534 (the TLS server uses the next one)"
+    fi
+    base_port=$((10#$base_port))
+fi
+
+if [[ -n $pad ]]; then
+    if ! is_uint "$pad" || ((${#pad} > 5 || 10#$pad < 1 || 10#$pad > 16384)); then
+        usage_error "--pad '$pad' is not a block size from 1 to 16384 bytes"
+    fi
+    pad=$((10#$pad))
+fi
+
+# The message must reach the other end unchanged, as one chat line. Run in
+# the C locale, so that the patterns look at bytes.
+check_message() {
+    local m=$1 lower
+    [[ -n $m ]] || usage_error "--message is empty: give the text to send, e.g. --message 'the password is swordfish'"
+    ((${#m} <= 1000)) || usage_error "--message is longer than 1000 characters: give a shorter one"
+    if [[ $m == *[$'\x01'-$'\x1f'$'\x7f']* ]]; then
+        usage_error "--message contains a control character (a newline, tab or escape): give one line of plain text"
+    fi
+    if [[ $m == *$'\xc2'[$'\x80'-$'\x9f']* ]] ||
+        { command -v iconv >/dev/null 2>&1 && ! printf '%s' "$m" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; }; then
+        usage_error "--message is not valid UTF-8 text: give one line of plain text"
+    fi
+    lower=$(printf '%s' "$m" | tr '[:upper:]' '[:lower:]')
+    [[ $lower != close ]] || usage_error "--message 'close' would end the chat session: give another text"
+    [[ $m != /* ]] || usage_error "--message starts with '/', which tlschatd reads as a command: give another text"
+}
+(
+    LC_ALL=C
+    check_message "$message"
+) || exit 2
+
+# ---------------------------------------------------------------------------
+# Prerequisites, all checked before anything is started.
+
+missing_tshark=0
+missing_common=()
+command -v "$TSHARK" >/dev/null 2>&1 || missing_tshark=1
+for tool in "$DUMPCAP" "$EDITCAP" "$CAPINFOS"; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        # Debian's dumpcap may be installed but executable by group wireshark only.
+        if [[ $tool == "$DUMPCAP" && $tool != */* && -e /usr/bin/dumpcap ]]; then
+            die 2 "you may not run /usr/bin/dumpcap, so you cannot capture packets: run this as root (sudo $0), or allow your user: sudo dpkg-reconfigure wireshark-common (answer Yes), sudo usermod -aG wireshark \$USER, then log in again."
+        fi
+        missing_common+=("$(basename -- "$tool")")
+    fi
+done
+if ((missing_tshark)); then
+    die 2 "tshark is not installed (it is needed to read the captures): install the Debian package tshark (sudo apt-get install tshark), which also brings dumpcap, editcap and capinfos."
+fi
+if ((${#missing_common[@]} > 0)); then
+    die 2 "${missing_common[*]} not found: install the Debian package wireshark-common (sudo apt-get install wireshark-common)."
+fi
+
+# Capture rights: opening lo is what needs them; -L opens it and captures nothing.
+if ! "$DUMPCAP" -i lo -L >/dev/null 2>&1; then
+    if [[ ! -e /sys/class/net/lo ]]; then
+        die 2 "this system has no loopback interface 'lo' to capture on."
+    fi
+    die 2 "you may not capture packets on the loopback interface (dumpcap -i lo failed): run this as root (sudo $0), or allow your user: sudo dpkg-reconfigure wireshark-common (answer Yes), sudo usermod -aG wireshark \$USER, then log in again."
+fi
+
+for p in "$TLSCHATD" "$TLSCHAT"; do
+    [[ -x $p ]] || die 2 "$p is missing or not executable: build it first with make (or point BUILD= at your build directory)."
+done
+
+if [[ -z $dir ]]; then
+    dir=$root/captures
+fi
+made_dir=0
+if [[ -e $dir && ! -d $dir ]]; then
+    die 2 "'$dir' exists but is not a directory: choose another --dir."
+fi
+if [[ ! -d $dir ]]; then
+    mkdir -p -- "$dir" || die 2 "cannot create the directory '$dir': check the path and its permissions, or choose another --dir."
+    made_dir=1
+fi
+[[ -w $dir && -x $dir ]] || die 2 "cannot write into '$dir': fix its permissions or choose another --dir."
+dir=$(cd -- "$dir" && pwd)
+# How to name DIR in the printed commands: relative when it is below here.
+show_dir=$dir
+[[ $dir == "$PWD"/* ]] && show_dir=${dir#"$PWD"/}
+
+# ---------------------------------------------------------------------------
+# Processes: every one is recorded by pid and stopped in cleanup().
+
+work=
+declare -A pid_what=()     # pid -> what it is, for the messages
+keep_pids=()               # pids to leave running on success (--keep-servers)
+success=0
+
+running() { # PID: a child of this shell that has not exited
+    local p
+    for p in $(jobs -pr); do
+        [[ $p == "$1" ]] && return 0
+    done
+    return 1
+}
+
+# stop_pid PID SIGNAL: signal it, wait for it to go, kill it if it will not.
+stop_pid() {
+    local pid=$1 sig=$2 end
+    if running "$pid"; then
+        kill -s "$sig" "$pid" 2>/dev/null
+        end=$((SECONDS + STOP_TIMEOUT))
+        while running "$pid" && ((SECONDS < end)); do
+            sleep 0.02
+        done
+        if running "$pid"; then
+            note "${pid_what[$pid]:-process} (pid $pid) did not stop within ${STOP_TIMEOUT}s: killing it"
+            kill -s KILL "$pid" 2>/dev/null
+        fi
+    fi
+    wait "$pid" 2>/dev/null
+    local rc=$?
+    unset "pid_what[$pid]"
+    return "$rc"
+}
+
+# kept PID: a server to leave running (--keep-servers, after success).
+# shellcheck disable=SC2317  # called from cleanup, by the EXIT trap
+kept() {
+    local k
+    ((success)) || return 1
+    for k in "${keep_pids[@]}"; do
+        [[ $k == "$1" ]] && return 0
+    done
+    return 1
+}
+
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+    local pid
+    trap '' INT TERM
+    # dumpcap and tlschatd both stop cleanly on SIGTERM. A signal can come
+    # between starting a process and recording its pid: any child still
+    # running is ours too.
+    for pid in "${!pid_what[@]}" $(jobs -pr); do
+        kept "$pid" || stop_pid "$pid" TERM
+    done
+    [[ -n $work && -d $work ]] && rm -rf -- "$work"
+    # A --dir this run made and filled with nothing goes too.
+    ((success || !made_dir)) || rmdir -- "$dir" 2>/dev/null
+    return 0
+}
+trap cleanup EXIT
+trap 'note "interrupted: stopping everything this run started"; exit 130' INT
+trap 'note "terminated: stopping everything this run started"; exit 143' TERM
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tlschat-capture.XXXXXX") ||
+    die 1 "cannot create a temporary directory: check that ${TMPDIR:-/tmp} is writable."
+
+# ---------------------------------------------------------------------------
+# Certificates
+
+if [[ -r $root/certs/ca.crt && -r $root/certs/server.crt && -r $root/certs/server.key ]]; then
+    certs=$root/certs
+    certs_temporary=0
+else
+    certs=$work/certs
+    certs_temporary=1
+    if ! "$root/scripts/gen-certs.sh" --dir "$certs" >"$work/gen-certs.log" 2>&1; then
+        sed 's/^/  /' "$work/gen-certs.log" >&2
+        die 1 "could not make throwaway certificates with scripts/gen-certs.sh (its output is above)."
+    fi
+fi
+
+# ---------------------------------------------------------------------------
+# Servers
+
+# start_server NAME LOG PORT ARGS...: sets server_pid and server_port.
+start_server() {
+    local name=$1 log=$2 port=$3 end
+    shift 3
+    "$TLSCHATD" --listen 127.0.0.1 --port "$port" --mode "$mode" "$@" </dev/null >"$log" 2>&1 &
+    server_pid=$!
+    pid_what[$server_pid]="tlschatd ($name)"
+    end=$((SECONDS + START_TIMEOUT))
+    until grep -q 'listening on 127\.0\.0\.1:[0-9]' "$log" 2>/dev/null; do
+        if ! running "$server_pid"; then
+            die 1 "tlschatd ($name) did not start on 127.0.0.1:$port: $(grep -v '^[[:space:]]*$' "$log" | tail -n 1)"
+        fi
+        ((SECONDS < end)) || die 1 "tlschatd ($name) did not start listening within ${START_TIMEOUT}s (its log: $log)."
+        sleep 0.02
+    done
+    server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
+    [[ -n $server_port ]] || die 1 "could not read the port of tlschatd ($name) from its log."
+}
+
+server_log_dir=$work
+((keep_servers)) && server_log_dir=$dir
+
+tls_args=(--cert "$certs/server.crt" --key "$certs/server.key")
+pad_args=()
+[[ -n $pad ]] && pad_args=(--pad "$pad")
+
+start_server plain "$server_log_dir/tlschatd-plain.log" "${base_port:-0}" --plain
+plain_pid=$server_pid
+plain_port=$server_port
+tls_base=0
+[[ -n $base_port ]] && tls_base=$((base_port + 1))
+start_server TLS "$server_log_dir/tlschatd-tls.log" "$tls_base" \
+    "${tls_args[@]}" "${pad_args[@]}"
+tls_pid=$server_pid
+tls_port=$server_port
+
+# ---------------------------------------------------------------------------
+# Captures
+
+# start_capture PORT FILE: dumpcap on lo for that port; returns once it is
+# really capturing (it writes the file header only after the interface is open
+# and the filter set). The filter also takes UDP to PORT: see stop_capture.
+start_capture() {
+    local port=$1 file=$2 end
+    "$DUMPCAP" -q -i lo -f "tcp port $port or udp port $port" -w "$file" </dev/null >"$file.err" 2>&1 &
+    capture_pid=$!
+    pid_what[$capture_pid]="dumpcap (port $port)"
+    end=$((SECONDS + START_TIMEOUT))
+    until [[ -s $file ]]; do
+        if ! running "$capture_pid"; then
+            die 1 "dumpcap could not capture on lo: $(grep -v -e '^[[:space:]]*$' -e '^Capturing on' "$file.err" | head -n 1)"
+        fi
+        ((SECONDS < end)) || die 1 "dumpcap did not start capturing within ${START_TIMEOUT}s."
+        sleep 0.02
+    done
+}
+
+# stop_capture PORT RAW OUT: dumpcap hands packets over in blocks, so a packet
+# can reach the file a while after it crossed the wire, and stopping dumpcap
+# at once could lose the end of the conversation. So: send one UDP datagram with
+# a unique text to PORT after the conversation, wait until that text is in the
+# file (packets are written in order, so everything before it is there too),
+# stop dumpcap with SIGINT, wait for it to exit, and keep only the TCP packets.
+stop_capture() {
+    local port=$1 raw=$2 out=$3 end marker next=0 rc
+    marker="tlschat-capture-end-$$-$RANDOM$RANDOM"
+    end=$((SECONDS + START_TIMEOUT))
+    until grep -aqF -- "$marker" "$raw" 2>/dev/null; do
+        running "$capture_pid" || die 1 "dumpcap stopped during the capture: $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
+        ((SECONDS < end)) || die 1 "dumpcap did not write the capture within ${START_TIMEOUT}s."
+        if ((SECONDS >= next)); then # once, then again every second
+            { printf '%s' "$marker" >"/dev/udp/127.0.0.1/$port"; } 2>/dev/null
+            next=$((SECONDS + 1))
+        fi
+        sleep 0.02
+    done
+    stop_pid "$capture_pid" INT
+    rc=$?
+    ((rc == 0)) || die 1 "dumpcap failed (status $rc): $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
+    "$TSHARK" -n -r "$raw" -Y tcp -w "$out" >"$work/tshark.err" 2>&1 ||
+        die 1 "tshark could not copy the capture: $(grep -v '^Running as user' "$work/tshark.err" | head -n 1)"
+}
+
+# ---------------------------------------------------------------------------
+# The conversation
+
+long_line="A line of exactly one hundred characters: its record is far longer than the one that carried the hi."
+while ((${#long_line} < 100)); do long_line+="."; done
+long_line=${long_line:0:100}
+lines=("hi" "$message" "$long_line")
+
+declare -A cl_pid=() cl_fd=() cl_out=() cl_err=()
+client_args=()
+
+# client_start NAME PORT [ARGS...]: tlschat reading lines from a FIFO we hold.
+client_start() {
+    local name=$1 port=$2 fifo fd
+    shift 2
+    fifo=$work/$name.in
+    rm -f -- "$fifo"
+    mkfifo -- "$fifo" || die 1 "cannot make the FIFO $fifo."
+    # Read-write: opening a FIFO so never blocks, and tlschat sees end of input
+    # only when we close it.
+    exec {fd}<>"$fifo"
+    cl_out[$name]=$work/$name.out
+    cl_err[$name]=$work/$name.err
+    (
+        # Our FIFO descriptors stay ours: a client holding one open would keep
+        # itself or another from ever seeing the end of its input.
+        for f in "${cl_fd[@]}" "$fd"; do eval "exec $f>&-"; done
+        exec "$TLSCHAT" "${client_args[@]}" "$@" 127.0.0.1 "$port"
+    ) <"$fifo" >"${cl_out[$name]}" 2>"${cl_err[$name]}" &
+    cl_pid[$name]=$!
+    cl_fd[$name]=$fd
+    pid_what[${cl_pid[$name]}]="tlschat ($name)"
+}
+
+# client_say NAME TEXT
+client_say() {
+    printf '%s\n' "$2" >&"${cl_fd[$1]}"
+}
+
+client_failed() { # NAME WHAT
+    local why
+    why=$(grep -v -e '^WARNING' -e '^connected to' -e '^[[:space:]]*$' "${cl_err[$1]}" | tail -n 1)
+    die 1 "tlschat ($1) $2${why:+: $why}"
+}
+
+# wait_line NAME HOW TEXT COUNT: wait until NAME's output has COUNT lines that
+# are TEXT (HOW=exact) or contain it (HOW=part).
+wait_line() {
+    local name=$1 how=$2 text=$3 count=$4 end n flags=(-cF)
+    [[ $how == exact ]] && flags=(-cxF)
+    end=$((SECONDS + REPLY_TIMEOUT))
+    while :; do
+        n=$(grep "${flags[@]}" -- "$text" "${cl_out[$name]}" 2>/dev/null)
+        ((${n:-0} >= count)) && return 0
+        running "${cl_pid[$name]}" || client_failed "$name" "exited before it received '$text'"
+        ((SECONDS < end)) || die 1 "tlschat ($name) did not receive '$text' within ${REPLY_TIMEOUT}s."
+        sleep 0.02
+    done
+}
+
+# client_finish NAME: end its input (it then says 'close') and wait for it.
+client_finish() {
+    local name=$1 fd=${cl_fd[$1]} pid=${cl_pid[$1]} end rc
+    exec {fd}>&-
+    unset "cl_fd[$name]"
+    end=$((SECONDS + REPLY_TIMEOUT + STOP_TIMEOUT))
+    while running "$pid" && ((SECONDS < end)); do
+        sleep 0.02
+    done
+    running "$pid" && client_failed "$name" "did not finish within $((REPLY_TIMEOUT + STOP_TIMEOUT))s"
+    wait "$pid"
+    rc=$?
+    unset "pid_what[$pid]"
+    ((rc == 0)) || client_failed "$name" "failed (status $rc)"
+}
+
+# wait_server_quiet LOG N: the server has seen N clients go, so the last
+# packets (its FIN or RST) have crossed the wire.
+wait_server_quiet() {
+    local log=$1 want=$2 end n
+    end=$((SECONDS + REPLY_TIMEOUT))
+    while :; do
+        n=$(grep -c 'disconnect' "$log" 2>/dev/null)
+        ((${n:-0} >= want)) && return 0
+        ((SECONDS < end)) || return 0 # only a courtesy: the end marker is what counts
+        sleep 0.02
+    done
+}
+
+declare -A said=()
+converse() { # PORT
+    local port=$1 line
+    said=()
+    if [[ $mode == echo ]]; then
+        client_start client "$port"
+        for line in "${lines[@]}"; do
+            client_say client "$line"
+            said[$line]=$((${said[$line]:-0} + 1))
+            wait_line client exact "$line" "${said[$line]}"
+        done
+        client_finish client
+    else
+        client_start bob "$port" --nick bob
+        wait_line bob part " is now bob" 1
+        client_start alice "$port" --nick alice
+        wait_line alice part " is now alice" 1
+        wait_line bob part " is now alice" 1
+        for line in "${lines[@]}"; do
+            client_say alice "$line"
+            said[$line]=$((${said[$line]:-0} + 1))
+            wait_line bob exact "<alice> $line" "${said[$line]}"
+        done
+        client_finish alice
+        wait_line bob part "* alice left" 1
+        client_finish bob
+    fi
+}
+
+nclients=1
+names="client"
+[[ $mode == chat ]] && nclients=2 names="bob alice"
+
+note "plaintext run: tlschatd --plain on 127.0.0.1:$plain_port, capturing"
+start_capture "$plain_port" "$work/plain.raw.pcapng"
+client_args=(--plain --timeout "$REPLY_TIMEOUT")
+converse "$plain_port"
+wait_server_quiet "$server_log_dir/tlschatd-plain.log" "$nclients"
+stop_capture "$plain_port" "$work/plain.raw.pcapng" "$work/plain.pcapng"
+
+note "TLS run: tlschatd on 127.0.0.1:$tls_port${pad:+ with --pad $pad}, capturing"
+start_capture "$tls_port" "$work/tls.raw.pcapng"
+client_args=(--ca "$certs/ca.crt" --servername localhost --keylog "$work/keys.log" --timeout "$REPLY_TIMEOUT"
+    "${pad_args[@]}")
+converse "$tls_port"
+wait_server_quiet "$server_log_dir/tlschatd-tls.log" "$nclients"
+stop_capture "$tls_port" "$work/tls.raw.pcapng" "$work/tls.pcapng"
+
+[[ -s $work/keys.log ]] || die 1 "tlschat wrote no keys into its key log."
+"$EDITCAP" --inject-secrets "tls,$work/keys.log" "$work/tls.pcapng" "$work/tls-decrypted.pcapng" \
+    >"$work/editcap.err" 2>&1 || die 1 "editcap could not embed the key log: $(head -n 1 "$work/editcap.err")"
+
+# ---------------------------------------------------------------------------
+# What the eavesdropper sees
+
+# tshark OUT ARGS...: tshark with no key log (whatever the user's preferences
+# say), no name lookups; its output into OUT.
+tshark_to() {
+    local out=$1
+    shift
+    "$TSHARK" -n -o tls.keylog_file: "$@" >"$out" 2>"$work/tshark.err" ||
+        die 1 "tshark failed: $(grep -v '^Running as user' "$work/tshark.err" | head -n 1)"
+}
+
+tshark_to "$work/plain.tsv" -r "$work/plain.pcapng" -Y 'tcp.len > 0' -T fields -E separator=/t \
+    -e frame.time_relative -e tcp.srcport -e tcp.dstport -e tcp.len -e tcp.payload
+tshark_to "$work/tls.tsv" -r "$work/tls.pcapng" -d "tcp.port==$tls_port,tls" -Y tls -T fields \
+    -E separator=/t -E occurrence=a -E aggregator=, \
+    -e frame.time_relative -e tcp.srcport -e tcp.dstport -e tls.record.content_type \
+    -e tls.record.opaque_type -e tls.record.length -e tls.handshake.type
+tshark_to "$work/decrypted.tsv" -r "$work/tls-decrypted.pcapng" -d "tcp.port==$tls_port,tls" -Y tls -T fields \
+    -E separator=/t -E occurrence=a -E aggregator=, \
+    -e frame.time_relative -e tcp.srcport -e tcp.dstport -e tls.record.content_type -e tls.record.length -e data.data
+tshark_to "$work/facts.tsv" -r "$work/tls.pcapng" -d "tcp.port==$tls_port,tls" \
+    -Y '(tcp.flags.syn == 1 && tcp.flags.ack == 0) || tls.handshake.type == 1 || tls.handshake.type == 2 || tls.handshake.type == 11' \
+    -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+    -e tcp.flags.syn -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport -e tls.handshake.type \
+    -e tls.handshake.extensions_server_name -e tls.handshake.extensions.supported_version \
+    -e tls.handshake.version -e tls.handshake.ciphersuite -e x509sat.uTF8String -e x509sat.printableString \
+    -e x509ce.dNSName
+
+packets() { "$CAPINFOS" -M -c "$1" 2>/dev/null | sed -n 's/^Number of packets:[[:space:]]*//p'; }
+plain_packets=$(packets "$work/plain.pcapng")
+tls_packets=$(packets "$work/tls.pcapng")
+
+[[ -s $work/plain.tsv ]] || die 1 "the plaintext capture holds no payload: the capture missed the conversation."
+[[ -s $work/tls.tsv ]] || die 1 "the TLS capture holds no TLS records: the capture missed the conversation."
+
+# Shared awk: hex to text as the eavesdropper reads it, and port to a name
+# (server, or the clients in the order they first appear).
+awk_lib='
+BEGIN {
+    for (i = 0; i < 256; i++) { h = sprintf("%02x", i); code[h] = i; chr[h] = sprintf("%c", i) }
+    nnames = split(names, name_list, " ")
+}
+function text(hex,    i, h, c, out) {
+    out = ""
+    for (i = 1; i < length(hex); i += 2) {
+        h = substr(hex, i, 2); c = code[h]
+        if (c == 10) out = out "\\n"
+        else if (c == 13) out = out "\\r"
+        else if (c == 9) out = out "\\t"
+        else if (c == 92) out = out "\\\\"
+        else if (c >= 32 && c != 127) out = out chr[h]
+        else out = out "\\x" h
+    }
+    return out
+}
+function who(port, run) {
+    if (port == sport[run]) return "server"
+    if (!((run, port) in pname)) {
+        seen[run]++
+        pname[run, port] = (seen[run] <= nnames) ? name_list[seen[run]] : "client" seen[run]
+    }
+    return pname[run, port]
+}
+function shorten(s, n) { return length(s) <= n ? s : substr(s, 1, n - 3) "..." }
+function ctname(t) {
+    if (t == 20) return "change_cipher_spec"
+    if (t == 21) return "alert"
+    if (t == 22) return "handshake"
+    if (t == 23) return "application_data"
+    if (t == 24) return "heartbeat"
+    return "type " t
+}
+function hsname(t) {
+    if (t == 1) return "ClientHello"
+    if (t == 2) return "ServerHello"
+    if (t == 4) return "NewSessionTicket"
+    if (t == 8) return "EncryptedExtensions"
+    if (t == 11) return "Certificate"
+    if (t == 12) return "ServerKeyExchange"
+    if (t == 13) return "CertificateRequest"
+    if (t == 14) return "ServerHelloDone"
+    if (t == 15) return "CertificateVerify"
+    if (t == 16) return "ClientKeyExchange"
+    if (t == 20) return "Finished"
+    return "handshake type " t
+}
+'
+
+header() {
+    say
+    say "$1"
+    printf '%s\n' "$1" | sed 's/./-/g'
+}
+
+say "tlschat Wireshark lab: $mode mode, secret message \"$message\"${pad:+, --pad $pad}"
+say "  plaintext: tlschatd --plain on 127.0.0.1:$plain_port -> $show_dir/plain.pcapng (${plain_packets:-?} packets)"
+say "  TLS:       tlschatd on 127.0.0.1:$tls_port${pad:+ --pad $pad} -> $show_dir/tls.pcapng (${tls_packets:-?} packets)"
+say "             its key log: $show_dir/keys.log; keys embedded: $show_dir/tls-decrypted.pcapng"
+if [[ $mode == echo ]]; then
+    say "  conversation: the client says \"hi\", the secret, a 100-character line; the server echoes each"
+else
+    say "  conversation: bob and alice join; alice says \"hi\", the secret, a 100-character line; bob gets each"
+fi
+
+header "1. Plaintext run (plain.pcapng): the eavesdropper reads every byte"
+awk -F '\t' -v names="$names" -v sp="$plain_port" "$awk_lib"'
+BEGIN { sport["p"] = sp; printf "  %8s  %-16s %5s  %s\n", "time (s)", "from -> to", "bytes", "payload, as read off the wire" }
+{ printf "  %8.4f  %-16s %5d  %s\n", $1, who($2, "p") " -> " who($3, "p"), $4, text($5) }
+' "$work/plain.tsv"
+
+header "2. TLS run (tls.pcapng): the eavesdropper sees record types and sizes only"
+awk -F '\t' -v names="$names" -v sp="$tls_port" "$awk_lib"'
+BEGIN { sport["t"] = sp; printf "  %8s  %-16s %-24s %5s\n", "time (s)", "from -> to", "TLS record type", "bytes" }
+{
+    nct = ($4 == "") ? 0 : split($4, ct, ",")
+    not = ($5 == "") ? 0 : split($5, ot, ",")
+    nlen = split($6, len, ",")
+    nhs = ($7 == "") ? 0 : split($7, hs, ",")
+    # Records in clear come first in a segment, the encrypted ones (TLS 1.3:
+    # opaque type 23) after them.
+    n22 = 0
+    for (i = 1; i <= nct; i++) if (ct[i] == 22) n22++
+    k = 0; h = 0
+    for (i = 1; i <= nct + not; i++) {
+        note = ""
+        if (i <= nct) {
+            t = ct[i]
+            if (t == 22) {
+                if (n22 == nhs) { h++; note = hsname(hs[h]) ", in clear" }
+                else if (nhs == 0) note = "encrypted handshake"
+                else if (++k == 1) { for (j = 1; j <= nhs; j++) note = note (j > 1 ? ", " : "") hsname(hs[j]); note = note ", in clear" }
+            } else if (t == 23) note = "encrypted"
+        } else {
+            t = ot[i - nct]; note = "encrypted"
+        }
+        printf "  %8.4f  %-16s %-24s %5d%s\n", $1, who($2, "t") " -> " who($3, "t"), ctname(t) " (" t ")", len[i], (note == "" ? "" : "  " note)
+    }
+}
+' "$work/tls.tsv"
+
+# The two runs joined message by message. Each direction carries the same bytes
+# in both runs; each plaintext segment is shown with the TLS application-data
+# records that carried the same stretch of that byte stream (known from the
+# decrypted copy; the eavesdropper sees only their sizes).
+header "3. Side by side: each message as the eavesdropper reads it"
+awk -F '\t' -v names="$names" -v psp="$plain_port" -v tsp="$tls_port" "$awk_lib"'
+BEGIN {
+    sport["p"] = psp; sport["t"] = tsp
+    printf "  %-16s %-36s %9s | %s\n", "from -> to", "plaintext run", "", "TLS run"
+}
+FNR == NR {
+    np++; pdir[np] = who($2, "p") " -> " who($3, "p"); plen[np] = $4; phex[np] = $5
+    pstart[np] = pos[pdir[np]] + 0; pos[pdir[np]] += $4
+    next
+}
+{
+    nct = split($4, ct, ","); split($5, len, ","); split($6, data, ",")
+    d = 0
+    for (i = 1; i <= nct; i++) {
+        if (ct[i] != 23) continue
+        d++; nt++
+        tdir[nt] = who($2, "t") " -> " who($3, "t"); tlen[nt] = len[i]
+        tstart[nt] = tpos[tdir[nt]] + 0; tpos[tdir[nt]] += length(data[d]) / 2; tend[nt] = tpos[tdir[nt]]
+    }
+}
+END {
+    for (i = 1; i <= np; i++) {
+        a = pstart[i]; b = a + plen[i]; n = 0; sizes = ""
+        for (j = 1; j <= nt; j++)
+            if (tdir[j] == pdir[i] && tstart[j] < b && tend[j] > a) { n++; sizes = sizes (n > 1 ? " + " : "") tlen[j] }
+        if (n == 1) tls = "application_data, " sizes " bytes"
+        else if (n > 1) tls = n " application_data records, " sizes " bytes"
+        else tls = "(no TLS record carried these bytes)"
+        printf "  %-16s %-36s %3d bytes | %s\n", pdir[i], "\"" shorten(text(phex[i]), 34) "\"", plen[i], tls
+    }
+}
+' "$work/plain.tsv" "$work/decrypted.tsv"
+
+# Record sizes of the three messages the client (alice) sent, and the TLS
+# overhead, for the lengths paragraph.
+hex_line() { printf '%s\n' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+read -r hi_rec secret_rec long_rec overhead <<<"$(awk -F '\t' -v names="$names" -v tsp="$tls_port" \
+    -v m1="$(hex_line hi)" -v m2="$(hex_line "$message")" -v m3="$(hex_line "$long_line")" "$awk_lib"'
+BEGIN { sport["t"] = tsp; want[1] = m1; want[2] = m2; want[3] = m3 }
+{
+    nct = split($4, ct, ","); split($5, len, ","); split($6, data, ",")
+    d = 0
+    for (i = 1; i <= nct; i++) {
+        if (ct[i] != 23) continue
+        d++
+        if (who($2, "t") == "server") continue
+        for (k = 1; k <= 3; k++)
+            if (!(k in got) && data[d] == want[k]) { got[k] = len[i]; if (k == 1) ovh = len[i] - length(data[d]) / 2 }
+    }
+}
+END { printf "%s %s %s %s\n", (1 in got) ? got[1] : "?", (2 in got) ? got[2] : "?", (3 in got) ? got[3] : "?", ovh == "" ? "?" : ovh }
+' "$work/decrypted.tsv")"
+
+header "4. What TLS does not hide"
+awk -F '\t' -v long_rec="$long_rec" '
+function vname(v) {
+    if (v == "0x0304") return "TLS 1.3"
+    if (v == "0x0303") return "TLS 1.2"
+    if (v == "0x0302") return "TLS 1.1"
+    if (v == "0x0301") return "TLS 1.0"
+    return v
+}
+function csname(c) {
+    if (c == "0x1301") return "TLS_AES_128_GCM_SHA256"
+    if (c == "0x1302") return "TLS_AES_256_GCM_SHA384"
+    if (c == "0x1303") return "TLS_CHACHA20_POLY1305_SHA256"
+    return "cipher suite " c
+}
+function has(list, want,    n, a, i) { n = split(list, a, ","); for (i = 1; i <= n; i++) if (a[i] == want) return 1; return 0 }
+$1 == "1" { conns = conns sprintf("\n      %s:%s -> %s:%s", $2, $3, $4, $5); next }
+has($6, 1) && sni == "" { sni = $7 }
+has($6, 2) && version == "" {
+    version = ($8 != "") ? vname($8) : vname($9)
+    cipher = csname($10)
+}
+has($6, 11) && cert == "" {
+    names = $11; if ($12 != "") names = names (names == "" ? "" : ",") $12
+    gsub(",", ", ", names)
+    cert = "IN CLEAR, with its names: " names
+    if ($13 != "") { dns = $13; gsub(",", ", ", dns); cert = cert "; DNS names: " dns }
+}
+END {
+    print "  - who talks to whom, and when: addresses and ports are never encrypted:" conns
+    print "  - the server name the client asked for (SNI, in the ClientHello): " (sni == "" ? "none sent" : sni)
+    print "  - the protocol version and cipher: " (version == "" ? "?" : version) ", " (cipher == "" ? "?" : cipher)
+    if (cert == "")
+        print "  - the server certificate: not visible here, " (version == "TLS 1.3" ? "TLS 1.3 encrypts it" : "it was not sent in clear") ";\n    with TLS 1.2 it crosses in clear (names, issuer, validity)"
+    else
+        print "  - the server certificate: " cert
+}' "$work/facts.tsv"
+
+if [[ -n $pad ]]; then
+    if [[ $hi_rec == "$long_rec" && $hi_rec == "$secret_rec" ]]; then
+        say "  - message lengths: hidden by --pad $pad: \"hi\", the secret and the 100-character line all"
+        say "    went in records of $hi_rec bytes; every record now carries a multiple of $pad bytes (plus"
+        say "    the 16-byte tag), so only a message longer than that shows in the size"
+    else
+        say "  - message lengths: even with --pad $pad, \"hi\" went in a record of $hi_rec bytes, the secret"
+        say "    in one of $secret_rec and the 100-character line in one of $long_rec: the padding block is"
+        say "    smaller than the longest line; a larger one, such as --pad 256, hides them"
+    fi
+else
+    say "  - message lengths: \"hi\" went in a record of $hi_rec bytes, the secret (${#message} characters)"
+    say "    in one of $secret_rec, the 100-character line in one of $long_rec: each record is the line"
+    say "    plus $overhead bytes, so its size gives the length away (--pad 256 hides it)"
+fi
+say "  - timing: when each message was sent and how soon it was answered (the time column above)"
+
+q_dir=$(printf '%q' "$show_dir")
+header "5. Look for yourself"
+cat <<EOF
+  The plaintext capture: the whole chat, as text.
+    tshark -r $q_dir/plain.pcapng -q -z follow,tcp,ascii,0
+    tshark -r $q_dir/plain.pcapng -Y tcp.payload -T fields -e tcp.payload   (hex, one segment a line)
+    Wireshark: open plain.pcapng, select a packet, Analyze > Follow > TCP Stream.
+  The TLS capture, as the eavesdropper has it. Port $tls_port is not TLS's usual 443, so tell
+  tshark and Wireshark to read it as TLS ("Decode As"): -d tcp.port==$tls_port,tls, or in
+  Wireshark: Analyze > Decode As..., +, field "TCP port", value $tls_port, current "TLS".
+    tshark -r $q_dir/tls.pcapng -d tcp.port==$tls_port,tls -Y tls -T fields -e frame.number -e tls.record.content_type -e tls.record.opaque_type -e tls.record.length
+    tshark -r $q_dir/tls.pcapng -d tcp.port==$tls_port,tls -Y tls.handshake.type==1 -T fields -e tls.handshake.extensions_server_name
+    (TLS 1.3 shows encrypted records as opaque type 23, application data, whatever they hold.)
+  The TLS capture decrypted with the key log (-o tls.keylog_file:):
+    tshark -r $q_dir/tls.pcapng -d tcp.port==$tls_port,tls -o tls.keylog_file:$q_dir/keys.log -q -z follow,tls,ascii,0
+    Wireshark: Edit > Preferences > Protocols > TLS > (Pre)-Master-Secret log filename: $show_dir/keys.log;
+    or start it as: wireshark -o tls.keylog_file:$q_dir/keys.log -d tcp.port==$tls_port,tls $q_dir/tls.pcapng
+    then Analyze > Follow > TLS Stream.
+  The copy with the keys embedded needs no key log setting, only Decode As:
+    tshark -r $q_dir/tls-decrypted.pcapng -d tcp.port==$tls_port,tls -q -z follow,tls,ascii,0
+    wireshark -d tcp.port==$tls_port,tls $q_dir/tls-decrypted.pcapng   (then Analyze > Follow > TLS Stream)
+EOF
+[[ $mode == chat ]] && say "  (follow,...,0 is bob's connection; 1 is alice's.)"
+
+# ---------------------------------------------------------------------------
+# Files into place, servers kept or stopped.
+
+if ! { mv -f -- "$work/plain.pcapng" "$work/tls.pcapng" "$work/keys.log" "$work/tls-decrypted.pcapng" "$dir/" &&
+    chmod 600 -- "$dir/keys.log" "$dir/tls-decrypted.pcapng"; }; then
+    die 1 "cannot move the captures into '$dir': check its permissions."
+fi
+if ((keep_servers && certs_temporary)); then
+    cp -- "$certs/ca.crt" "$dir/ca.crt" || die 1 "cannot copy the CA certificate into '$dir'."
+fi
+# Run with sudo: hand the files to the user who asked for them.
+if ((EUID == 0)) && [[ -n ${SUDO_UID:-} && -n ${SUDO_GID:-} ]]; then
+    for f in plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng ca.crt tlschatd-plain.log tlschatd-tls.log; do
+        [[ -e $dir/$f ]] && chown "$SUDO_UID:$SUDO_GID" -- "$dir/$f"
+    done
+    ((made_dir)) && chown "$SUDO_UID:$SUDO_GID" -- "$dir"
+fi
+
+if ((keep_servers)); then
+    keep_pids=("$plain_pid" "$tls_pid")
+    ca_for_client=$certs/ca.crt
+    ((certs_temporary)) && ca_for_client=$dir/ca.crt
+    header "Servers left running (--keep-servers)"
+    say "  plaintext: tlschatd pid $plain_pid on 127.0.0.1:$plain_port; log $show_dir/tlschatd-plain.log"
+    say "    tlschat --plain 127.0.0.1 $plain_port"
+    say "  TLS:       tlschatd pid $tls_pid on 127.0.0.1:$tls_port; log $show_dir/tlschatd-tls.log"
+    say "    tlschat --ca $(printf '%q' "$ca_for_client") --servername localhost 127.0.0.1 $tls_port"
+    say "  stop them with: kill $plain_pid $tls_pid"
+else
+    stop_pid "$plain_pid" TERM
+    stop_pid "$tls_pid" TERM
+fi
+
+cat <<EOF
+
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!! WARNING: $show_dir/keys.log holds this TLS session's keys, and
+!! $show_dir/tls-decrypted.pcapng carries a copy of them: anyone who has
+!! either file reads every message of the TLS run. Delete both when done:
+!!   rm $q_dir/keys.log $q_dir/tls-decrypted.pcapng
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+EOF
+# Said again on stderr when the report goes elsewhere than the terminal.
+[[ -t 1 ]] || note "WARNING: $show_dir/keys.log and $show_dir/tls-decrypted.pcapng decrypt the TLS run: delete them when done."
+success=1
+exit 0

@@ -1,0 +1,450 @@
+#!/usr/bin/env bash
+# Tests for scripts/capture.sh, the Wireshark lab.
+# Prints "ok - WHAT" or "not ok - WHAT" per check (details of failures go to
+# stderr), then "N passed, N failed"; exits 1 if any check failed.
+# Skips (0 passed, 0 failed) only when tshark is not installed. Capturing needs
+# root or dumpcap's capabilities (CI runs it as root).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+CAPTURE=$root/scripts/capture.sh
+BUILD=${BUILD:-build}
+[[ $BUILD == /* ]] || BUILD=$root/$BUILD
+export BUILD
+
+if ! command -v tshark >/dev/null 2>&1; then
+    echo "# skip: tshark is not installed (Debian: apt-get install tshark)"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/test_capture.XXXXXX") || {
+    echo "cannot create a temporary directory" >&2
+    exit 1
+}
+chmod 755 "$work"
+bg_pids=() # what this test started itself, stopped by pid in cleanup
+cleanup() {
+    local p
+    for p in "${bg_pids[@]}"; do
+        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    rm -rf -- "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+passed=0
+failed=0
+
+ok() {
+    printf 'ok - %s\n' "$1"
+    passed=$((passed + 1))
+}
+
+not_ok() {
+    printf 'not ok - %s\n' "$1"
+    shift
+    (($# == 0)) || printf '#   %s\n' "$@" >&2
+    failed=$((failed + 1))
+}
+
+# check WHAT COMMAND...: ok when COMMAND succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@" >"$work/check.out" 2>&1; then
+        ok "$what"
+    else
+        not_ok "$what" "command: $*" "$(head -c 2000 "$work/check.out")"
+    fi
+}
+
+hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+
+# ---------------------------------------------------------------------------
+# watch_run NAME ARGS...: run capture.sh in the background, as ${runner[@]}
+# (if set), with its own TMPDIR; record every process below it while it runs
+# (pid and command line, into $work/NAME.pids); send it SIGINT once its stderr
+# matches $interrupt_on (if set). Sets rc; output in $work/NAME.out/.err.
+runner=()
+interrupt_on=
+watch_run() {
+    local name=$1 pid end sent=0
+    shift
+    mkdir -p "$work/$name.tmp"
+    chmod 1777 "$work/$name.tmp"
+    : >"$work/$name.pids"
+    # A background job of a script starts with SIGINT ignored, and bash cannot
+    # trap a signal ignored at entry: give capture.sh the default back.
+    "${runner[@]}" env --default-signal=INT TMPDIR="$work/$name.tmp" "$CAPTURE" "$@" \
+        >"$work/$name.out" 2>"$work/$name.err" &
+    pid=$!
+    bg_pids+=("$pid")
+    end=$((SECONDS + 60))
+    while kill -0 "$pid" 2>/dev/null; do
+        # Every descendant of $pid, with its command line.
+        ps -e -o pid=,ppid=,args= | awk -v top="$pid" '
+            { p[NR] = $1; pp[NR] = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); a[NR] = $0 }
+            END {
+                want[top] = 1
+                do { more = 0
+                    for (i = 1; i <= NR; i++) if ((pp[i] in want) && !(p[i] in want)) { want[p[i]] = 1; more = 1 }
+                } while (more)
+                for (i = 1; i <= NR; i++) if ((p[i] in want) && p[i] != top) printf "%s\t%s\n", p[i], a[i]
+            }' >>"$work/$name.pids"
+        if [[ -n $interrupt_on && $sent == 0 ]] && grep -q -- "$interrupt_on" "$work/$name.err"; then
+            kill -INT "$pid"
+            sent=1
+        fi
+        if ((SECONDS >= end)); then
+            kill -TERM "$pid"
+            not_ok "$name: capture.sh finished within 60 s"
+            break
+        fi
+        sleep 0.05
+    done
+    wait "$pid"
+    rc=$?
+    sort -u -o "$work/$name.pids" "$work/$name.pids"
+}
+
+# leftovers NAME [PID...]: processes recorded during run NAME still alive
+# (same pid, same command line, not a zombie), except the PIDs given.
+leftovers() {
+    local name=$1 pid args st now k
+    shift
+    while IFS=$'\t' read -r pid args; do
+        for k in "$@"; do [[ $k == "$pid" ]] && continue 2; done
+        [[ -r /proc/$pid/stat ]] || continue
+        st=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null)
+        [[ $st == Z || -z $st ]] && continue
+        now=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
+        [[ ${now% } == "$args" ]] && printf '%s %s\n' "$pid" "$args"
+    done <"$work/$name.pids"
+}
+
+# check_clean NAME WHAT [PID...]: nothing of run NAME is left running (waiting
+# up to a second for the kernel to finish), and its temporary files are gone.
+check_clean() {
+    local name=$1 what=$2 left end
+    shift 2
+    end=$((SECONDS + 1))
+    while left=$(leftovers "$name" "$@") && [[ -n $left ]] && ((SECONDS <= end)); do
+        sleep 0.1
+    done
+    if [[ -n $left ]]; then
+        not_ok "$what: no process of the run is left" "still running: $left"
+    else
+        ok "$what: no process of the run is left"
+    fi
+    # Its TMPDIR holds only the --dir of the test ("out"), if that.
+    local f extra=
+    for f in "$work/$name.tmp"/* "$work/$name.tmp"/.[!.]*; do
+        [[ -e $f && $f != "$work/$name.tmp/out" ]] && extra+=" ${f##*/}"
+    done
+    if [[ -n $extra ]]; then
+        not_ok "$what: its temporary files are removed" "left:$extra"
+    else
+        ok "$what: its temporary files are removed"
+    fi
+}
+
+expect_rc() { # WHAT WANT NAME
+    if [[ $rc == "$2" ]]; then
+        ok "$1"
+    else
+        not_ok "$1" "exit status $rc, expected $2" "stdout: $(tail -n 20 "$work/$3.out")" "stderr: $(cat "$work/$3.err")"
+    fi
+}
+
+tls_port_of() { sed -n 's/^  TLS: *tlschatd on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/$1.out" | head -n 1; }
+
+# payload_hex FILE: every TCP payload of a capture, as one hex string per line.
+payload_hex() { tshark -n -r "$1" -Y tcp.payload -T fields -e tcp.payload 2>/dev/null; }
+
+# decrypted_hex FILE PORT [TSHARK OPTIONS...]: the decrypted application data.
+decrypted_hex() {
+    local f=$1 port=$2
+    shift 2
+    tshark -n -r "$f" -d "tcp.port==$port,tls" "$@" -T fields -e data.data 2>/dev/null
+}
+
+# app_record_len FILE PORT HEX: the TLS record length of the client's
+# application-data record that decrypts to HEX (from the embedded keys).
+app_record_len() {
+    tshark -n -r "$1" -d "tcp.port==$2,tls" -Y 'tls.record.content_type == 23' -T fields \
+        -E occurrence=a -E aggregator=, -e tcp.dstport -e tls.record.content_type -e tls.record.length \
+        -e data.data 2>/dev/null | awk -F '\t' -v port="$2" -v want="$3" '
+        $1 == port {
+            n = split($2, ct, ","); split($3, len, ","); split($4, data, ",")
+            d = 0
+            for (i = 1; i <= n; i++) if (ct[i] == 23) { d++; if (data[d] == want) { print len[i]; exit } }
+        }'
+}
+
+# ---------------------------------------------------------------------------
+# Prerequisites of the test itself
+
+for p in "$BUILD/tlschatd" "$BUILD/tlschat"; do
+    if [[ ! -x $p ]]; then
+        not_ok "the programs are built" "$p is missing: run make first"
+        printf '%d passed, %d failed\n' "$passed" "$failed"
+        exit 1
+    fi
+done
+
+# ---------------------------------------------------------------------------
+# Usage
+
+"$CAPTURE" --help >"$work/help.out" 2>&1
+rc=$?
+if [[ $rc == 0 ]] && grep -q -- '--keep-servers' "$work/help.out" && grep -q -- '--pad BYTES' "$work/help.out"; then
+    ok "--help prints the options and exits 0"
+else
+    not_ok "--help prints the options and exits 0" "exit $rc" "$(head -n 5 "$work/help.out")"
+fi
+
+for args in "--message|"$'two\nlines' "--message|close" "--message|" "--mode|loud" "--port|65535" "--pad|0" "--bogus|"; do
+    opt=${args%%|*}
+    val=${args#*|}
+    argv=("$opt")
+    [[ $opt == --bogus ]] || argv+=("$val")
+    "$CAPTURE" "${argv[@]}" --dir "$work/usage.out" >"$work/usage.stdout" 2>"$work/usage.err"
+    rc=$?
+    shown=$(printf '%q ' "${argv[@]}")
+    if [[ $rc == 2 && $(wc -l <"$work/usage.err") == 1 && ! -e $work/usage.out ]]; then
+        ok "usage error ${shown% }: one sentence, status 2, nothing made"
+    else
+        not_ok "usage error ${shown% }: one sentence, status 2, nothing made" "exit $rc" "$(cat "$work/usage.err")"
+    fi
+done
+
+TSHARK=/nonexistent/tshark "$CAPTURE" --dir "$work/notshark" >/dev/null 2>"$work/notshark.err"
+rc=$?
+if [[ $rc == 2 ]] && grep -q 'apt-get install tshark' "$work/notshark.err" && [[ $(wc -l <"$work/notshark.err") == 1 ]]; then
+    ok "without tshark: one sentence naming the package tshark, status 2"
+else
+    not_ok "without tshark: one sentence naming the package tshark, status 2" "exit $rc" "$(cat "$work/notshark.err")"
+fi
+EDITCAP=/nonexistent/editcap "$CAPTURE" --dir "$work/noeditcap" >/dev/null 2>"$work/noeditcap.err"
+rc=$?
+if [[ $rc == 2 ]] && grep -q 'wireshark-common' "$work/noeditcap.err"; then
+    ok "without editcap: names the package wireshark-common, status 2"
+else
+    not_ok "without editcap: names the package wireshark-common, status 2" "exit $rc" "$(cat "$work/noeditcap.err")"
+fi
+
+# ---------------------------------------------------------------------------
+# Without capture rights: one sentence, status 2, nothing started.
+
+if ((EUID == 0)) && command -v setpriv >/dev/null 2>&1; then
+    script=$CAPTURE
+    if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$CAPTURE"; then
+        cp -- "$CAPTURE" "$work/capture.sh" && chmod 755 "$work/capture.sh"
+        script=$work/capture.sh
+    fi
+    runner=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+    CAPTURE_SAVED=$CAPTURE
+    CAPTURE=$script
+    watch_run norights --dir "$work/norights.tmp/out"
+    CAPTURE=$CAPTURE_SAVED
+    runner=()
+    if [[ $rc == 2 && $(wc -l <"$work/norights.err") == 1 ]] &&
+        grep -q 'dpkg-reconfigure wireshark-common' "$work/norights.err" && grep -q 'root' "$work/norights.err"; then
+        ok "without capture rights: one sentence on how to get them, status 2"
+    else
+        not_ok "without capture rights: one sentence on how to get them, status 2" "exit $rc" "$(cat "$work/norights.err")"
+    fi
+    if grep -q -e tlschatd -e tlschat -e 'dumpcap .*-w' "$work/norights.pids"; then
+        not_ok "without capture rights: no server or capture was started" "$(cat "$work/norights.pids")"
+    else
+        ok "without capture rights: no server or capture was started"
+    fi
+    check_clean norights "without capture rights"
+else
+    ok "without capture rights: # skip, needs root and setpriv to drop them"
+fi
+
+# The rest needs capture rights.
+if ! dumpcap -i lo -L >/dev/null 2>&1; then
+    not_ok "this test may capture on lo" "run it as root, or with dumpcap's capabilities"
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+    exit 1
+fi
+
+# ---------------------------------------------------------------------------
+# The default run (echo mode): plain shows the secret, TLS hides it, the
+# decrypted copy shows it again.
+
+secret="the password is swordfish $$"
+secret_hex=$(hex_of "$secret")
+out=$work/echo.tmp/out
+watch_run echo --dir "$out" --message "$secret"
+expect_rc "echo run: exits 0" 0 echo
+for f in plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng; do
+    check "echo run: made $f" test -s "$out/$f"
+done
+check "echo run: keys.log holds TLS 1.3 traffic secrets" grep -q '^CLIENT_TRAFFIC_SECRET_0 ' "$out/keys.log"
+check "echo run: keys.log is readable by its owner only" test "$(stat -c %a "$out/keys.log")" = 600
+port=$(tls_port_of echo)
+check "echo run: reports the TLS port" test -n "$port"
+
+if payload_hex "$out/plain.pcapng" | tr -d '\n' | grep -q "$secret_hex"; then
+    ok "plain.pcapng: tshark reads the secret in the TCP payload"
+else
+    not_ok "plain.pcapng: tshark reads the secret in the TCP payload" "hex $secret_hex not in the payloads"
+fi
+check "plain.pcapng: the secret is in the file's bytes" grep -aqF -- "$secret" "$out/plain.pcapng"
+if grep -aqF -- "$secret" "$out/tls.pcapng"; then
+    not_ok "tls.pcapng: the secret is nowhere in the file's bytes"
+else
+    ok "tls.pcapng: the secret is nowhere in the file's bytes"
+fi
+if payload_hex "$out/tls.pcapng" | tr -d '\n' | grep -q "$secret_hex"; then
+    not_ok "tls.pcapng: tshark finds no secret in the TCP payload"
+else
+    ok "tls.pcapng: tshark finds no secret in the TCP payload"
+fi
+if decrypted_hex "$out/tls.pcapng" "$port" -o tls.keylog_file: | grep -q "$secret_hex"; then
+    not_ok "tls.pcapng: without the key log tshark decrypts nothing"
+else
+    ok "tls.pcapng: without the key log tshark decrypts nothing"
+fi
+if decrypted_hex "$out/tls-decrypted.pcapng" "$port" | grep -q "$secret_hex"; then
+    ok "tls-decrypted.pcapng: tshark reads the secret with no key log option"
+else
+    not_ok "tls-decrypted.pcapng: tshark reads the secret with no key log option" \
+        "$(decrypted_hex "$out/tls-decrypted.pcapng" "$port" | head -n 5)"
+fi
+if decrypted_hex "$out/tls.pcapng" "$port" -o "tls.keylog_file:$out/keys.log" | grep -q "$secret_hex"; then
+    ok "tls.pcapng + keys.log: tshark -o tls.keylog_file: reads the secret"
+else
+    not_ok "tls.pcapng + keys.log: tshark -o tls.keylog_file: reads the secret"
+fi
+
+check "echo output: the plaintext section shows the secret verbatim" \
+    grep -qF -- "$secret\\n" "$work/echo.out"
+check "echo output: TLS records are listed by type and size" \
+    grep -qE 'application_data \(23\) +[0-9]+' "$work/echo.out"
+check "echo output: says the SNI name" grep -q 'SNI.*localhost' "$work/echo.out"
+check "echo output: says what TLS 1.3 does with the certificate" grep -q 'TLS 1.3 encrypts it' "$work/echo.out"
+check "echo output: tells how to Decode As TLS" grep -qF -- "-d tcp.port==$port,tls" "$work/echo.out"
+check "echo output: tells how to use the key log" grep -qF -- "-o tls.keylog_file:" "$work/echo.out"
+check "echo output: warns to delete keys.log" grep -q 'WARNING: .*keys.log' "$work/echo.out"
+hi_len=$(app_record_len "$out/tls-decrypted.pcapng" "$port" "$(hex_of $'hi\n')")
+long_hex=$(decrypted_hex "$out/tls-decrypted.pcapng" "$port" | tr ',' '\n' | awk 'length($0) == 202' | head -n 1)
+long_len=$(app_record_len "$out/tls-decrypted.pcapng" "$port" "$long_hex")
+if [[ -n $hi_len && -n $long_len && $hi_len != "$long_len" ]]; then
+    ok "without --pad: \"hi\" and the 100-character line give records of different sizes ($hi_len, $long_len)"
+else
+    not_ok "without --pad: \"hi\" and the 100-character line give records of different sizes" "got '$hi_len' and '$long_len'"
+fi
+check_clean echo "echo run"
+
+# ---------------------------------------------------------------------------
+# Chat mode with --pad 256 and --keep-servers.
+
+secret2="chat secret $$ sent by alice"
+out=$work/chat.tmp/out
+watch_run chat --dir "$out" --mode chat --pad 256 --keep-servers --message "$secret2"
+expect_rc "chat --pad 256 run: exits 0" 0 chat
+port=$(tls_port_of chat)
+check "chat run: the secret is in plain.pcapng" grep -aqF -- "$secret2" "$out/plain.pcapng"
+check "chat run: bob's copy from the server is in plain.pcapng too" grep -aqF -- "<alice> $secret2" "$out/plain.pcapng"
+if grep -aqF -- "$secret2" "$out/tls.pcapng"; then
+    not_ok "chat run: the secret is not in tls.pcapng"
+else
+    ok "chat run: the secret is not in tls.pcapng"
+fi
+if decrypted_hex "$out/tls-decrypted.pcapng" "$port" | grep -q "$(hex_of "$secret2")"; then
+    ok "chat run: tls-decrypted.pcapng gives the secret back"
+else
+    not_ok "chat run: tls-decrypted.pcapng gives the secret back"
+fi
+hi_len=$(app_record_len "$out/tls-decrypted.pcapng" "$port" "$(hex_of $'hi\n')")
+long_hex=$(decrypted_hex "$out/tls-decrypted.pcapng" "$port" | tr ',' '\n' | awk 'length($0) == 202' | head -n 1)
+long_len=$(app_record_len "$out/tls-decrypted.pcapng" "$port" "$long_hex")
+secret_len=$(app_record_len "$out/tls-decrypted.pcapng" "$port" "$(hex_of "$secret2"$'\n')")
+if [[ -n $hi_len && $hi_len == "$long_len" && $hi_len == "$secret_len" ]]; then
+    ok "with --pad 256: \"hi\", the secret and the 100-character line give records of one size ($hi_len)"
+else
+    not_ok "with --pad 256: \"hi\", the secret and the 100-character line give records of one size" \
+        "got '$hi_len', '$secret_len' and '$long_len'"
+fi
+check "chat output: says the lengths are hidden" grep -q 'hidden by --pad 256' "$work/chat.out"
+
+kept=$(sed -n 's/^  stop them with: kill \([0-9][0-9]*\) \([0-9][0-9]*\)$/\1 \2/p' "$work/chat.out")
+read -r kept1 kept2 <<<"$kept"
+if [[ -n ${kept1:-} && -n ${kept2:-} ]] && grep -q tlschatd "/proc/$kept1/cmdline" 2>/dev/null &&
+    grep -q tlschatd "/proc/$kept2/cmdline" 2>/dev/null; then
+    ok "--keep-servers: both tlschatd are left running, with their pids printed"
+    check "--keep-servers: the TLS server still answers" \
+        "$BUILD/tlschat" --ca "$(sed -n 's/.*tlschat --ca \([^ ]*\) .*/\1/p' "$work/chat.out")" \
+        --servername localhost -q -m "still there" 127.0.0.1 "$port"
+    kill "$kept1" "$kept2"
+else
+    not_ok "--keep-servers: both tlschatd are left running, with their pids printed" "'$kept'" "$(tail -n 15 "$work/chat.out")"
+fi
+check_clean chat "chat run, once the kept servers are stopped"
+
+# ---------------------------------------------------------------------------
+# A failure half-way: the TLS port (base + 1) is taken, after the plaintext
+# server has started. The run must fail and stop that server, and leave alone
+# the process that holds the port.
+
+blocker_port=
+for _ in 1 2 3 4 5; do
+    "$BUILD/tlschatd" --plain --listen 127.0.0.1 --port 0 >"$work/blocker.log" 2>&1 &
+    blocker=$!
+    bg_pids+=("$blocker")
+    end=$((SECONDS + 5))
+    until grep -q 'listening on' "$work/blocker.log" || ((SECONDS > end)); do sleep 0.02; done
+    p=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/blocker.log" | head -n 1)
+    # The port below must be free for the plaintext server.
+    if [[ -n $p ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$((p - 1))") 2>/dev/null; then
+        blocker_port=$p
+        break
+    fi
+    kill "$blocker"
+    wait "$blocker" 2>/dev/null
+done
+if [[ -z $blocker_port ]]; then
+    not_ok "occupied port: found two neighbouring ports to test with"
+else
+    watch_run busy --dir "$work/busy.tmp/out" --port "$((blocker_port - 1))"
+    expect_rc "occupied TLS port: the run fails with status 1" 1 busy
+    check "occupied TLS port: says why" grep -q 'Address already in use' "$work/busy.err"
+    check "occupied TLS port: the plaintext server had been started" grep -q 'tlschatd.*--plain' "$work/busy.pids"
+    check_clean busy "occupied TLS port"
+    if (exec 3<>"/dev/tcp/127.0.0.1/$((blocker_port - 1))") 2>/dev/null; then
+        not_ok "occupied TLS port: nothing listens on the plaintext port any more"
+    else
+        ok "occupied TLS port: nothing listens on the plaintext port any more"
+    fi
+    check "occupied TLS port: the process it did not start is left alone" kill -0 "$blocker"
+    check "occupied TLS port: no capture files are left, nor the --dir it made" test ! -e "$work/busy.tmp/out"
+    kill "$blocker"
+    wait "$blocker" 2>/dev/null
+fi
+
+# ---------------------------------------------------------------------------
+# SIGINT in the middle of the TLS capture.
+
+interrupt_on="TLS run"
+watch_run sigint --dir "$work/sigint.tmp/out"
+interrupt_on=
+expect_rc "SIGINT mid-run: exits 130" 130 sigint
+if grep -q 'tlschatd.*--plain' "$work/sigint.pids" && grep -q 'tlschatd.*--cert' "$work/sigint.pids" &&
+    grep -q 'dumpcap' "$work/sigint.pids"; then
+    ok "SIGINT mid-run: both servers and a capture were running"
+else
+    not_ok "SIGINT mid-run: both servers and a capture were running" "$(cat "$work/sigint.pids")"
+fi
+check_clean sigint "SIGINT mid-run"
+check "SIGINT mid-run: no capture files are left, nor the --dir it made" test ! -e "$work/sigint.tmp/out"
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+((failed == 0))
