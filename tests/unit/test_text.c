@@ -96,6 +96,18 @@ static void test_c1_controls_removed(void **state)
     check("\x9b" "31m", "?31m");
 }
 
+static void test_bidi_controls_removed(void **state)
+{
+    (void)state;
+    /* U+202E RIGHT-TO-LEFT OVERRIDE would show "<mallory> gnp.exe" reversed. */
+    check("<mallory> \xe2\x80\xae" "exe.png", "<mallory> exe.png");
+    check("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", ""); /* U+202A..U+202D */
+    check("a\xe2\x81\xa6" "b\xe2\x81\xa9" "c", "abc");                 /* U+2066, U+2069 */
+    check("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "");                     /* LRM, RLM, ALM */
+    /* U+200D ZERO WIDTH JOINER builds emoji sequences: kept. */
+    check("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb", "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb");
+}
+
 static void test_valid_utf8_kept(void **state)
 {
     (void)state;
@@ -230,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_del_removed),
         cmocka_unit_test(test_escape_sequences_neutralised),
         cmocka_unit_test(test_c1_controls_removed),
+        cmocka_unit_test(test_bidi_controls_removed),
         cmocka_unit_test(test_valid_utf8_kept),
         cmocka_unit_test(test_invalid_bytes_become_question_marks),
         cmocka_unit_test(test_overlong_forms_rejected),
