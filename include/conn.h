@@ -52,7 +52,8 @@ ssize_t conn_send(struct conn *c, const void *buf, size_t len);
 /* Blocking helpers: all of buf, or CONN_ERROR / CONN_EOF. */
 ssize_t conn_send_all(struct conn *c, const void *buf, size_t len);
 
-/* Send close_notify (TLS) / shut down writing (plain). CONN_DONE or CONN_WANT_*. */
+/* Send close_notify (TLS), then shut down writing. CONN_DONE or CONN_WANT_*.
+ * Reading goes on: conn_recv returns CONN_EOF when the peer closes too. */
 int conn_shutdown(struct conn *c);
 
 /* Best-effort close_notify, close the fd, free. NULL is fine. */

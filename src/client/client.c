@@ -143,7 +143,11 @@ static int send_pending(struct session *s, int *rc)
 {
     s->send_wants_read = 0; /* tried afresh each time round */
     while (s->out_len > 0) {
-        ssize_t n = conn_send(s->conn, s->out, s->out_len);
+        /* One line a send, so each line leaves in a TLS record of its own:
+         * what the Wireshark lab shows, and what --pad pads. */
+        const char *nl = memchr(s->out, '\n', s->out_len);
+        size_t len = nl ? (size_t)(nl - s->out) + 1 : s->out_len;
+        ssize_t n = conn_send(s->conn, s->out, len);
         if (n == CONN_WANT_WRITE)
             return 1;
         if (n == CONN_WANT_READ) {

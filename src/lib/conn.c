@@ -232,8 +232,10 @@ static int tls_shutdown(struct conn *c)
         return CONN_DONE;
     ERR_clear_error();
     int ret = SSL_shutdown(c->ssl);
-    if (ret >= 0)
-        return CONN_DONE; /* our close_notify is out; not waiting for the peer's */
+    if (ret >= 0) {
+        shutdown(c->fd, SHUT_WR); /* close_notify is out, and nothing follows it */
+        return CONN_DONE;         /* not waiting here for the peer's */
+    }
     int rc = tls_result(c, ret);
     return rc == CONN_WANT_READ || rc == CONN_WANT_WRITE ? rc : CONN_DONE;
 }

@@ -77,6 +77,7 @@ struct server {
     struct chat_room room;
     struct client *clients;
     size_t nclients;
+    size_t nclosing; /* of those, leaving: they no longer hold a seat */
     struct client *dirty_head, *dirty_tail;
     size_t ndirty;
     unsigned long next_id;
@@ -171,6 +172,8 @@ static void destroy(struct client *c, const char *reason)
     if (c->next)
         c->next->prev = c->prev;
     s->nclients--;
+    if (c->state == CLOSING)
+        s->nclosing--;
     free(c);
     if (s->nclients == 0 && s->next_id - s->trimmed_at > 1000) {
         malloc_trim(0); /* a crowd has gone: give its memory back to the system */
@@ -224,6 +227,7 @@ static void start_closing(struct client *c, const char *reason)
     if (c->state == CLOSING)
         return;
     c->state = CLOSING;
+    c->srv->nclosing++;
     snprintf(c->reason, sizeof c->reason, "%s", reason);
     if (c->member.joined)
         chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
@@ -291,8 +295,15 @@ static int flush(struct client *c)
             set_events(c, r == CONN_WANT_READ ? LOOP_READ : LOOP_WRITE);
             return 0;
         }
-        destroy(c, c->reason);
-        return -1;
+        if (c->peer_eof) {
+            destroy(c, c->reason);
+            return -1;
+        }
+        /* Linger: our close_notify and FIN are out. Wait (within the grace)
+         * for the peer's, so they do not meet a closed socket and come back
+         * as a reset that could cost the peer our last lines. */
+        set_events(c, LOOP_READ);
+        return 0;
     }
     set_events(c, c->read_wants_write ? LOOP_WRITE : c->peer_eof ? 0 : LOOP_READ);
     return 0;
@@ -537,7 +548,7 @@ static void on_listener(struct loop *loop, int lfd, unsigned events, void *arg)
         c->fd = fd;
         c->id = ++s->next_id;
         c->member.user = c;
-        c->refuse = s->nclients >= s->opt->max_clients;
+        c->refuse = s->nclients - s->nclosing >= s->opt->max_clients;
         linebuf_init(&c->in, s->opt->max_line);
         outq_init(&c->out);
         c->next = s->clients;
