@@ -370,7 +370,9 @@ static int do_read(struct client *c)
             mark_dirty(c);
             return 0;
         }
-        destroy(c, conn_error(c->conn));
+        /* Leaving already: a peer that hangs up without close_notify after our
+         * goodbye is no news; the reason it was leaving stays the reason. */
+        destroy(c, c->state == CLOSING ? c->reason : conn_error(c->conn));
         return -1;
     }
     /* Out of share with more waiting: epoll says when the socket has more, but

@@ -190,6 +190,7 @@ class LineConn:
         else:
             self.sock = raw
         self.buf = b""
+        self.at_eof = False
 
     def send(self, line):
         if isinstance(line, str):
@@ -200,9 +201,13 @@ class LineConn:
         self.sock.sendall(data)
 
     def readline(self, timeout=TIMEOUT):
-        """The next line as text, or None at end of stream."""
+        """The next line as text, or None at end of stream (the socket is then
+        closed, as a real client would: a server lingering for our close is
+        not kept waiting)."""
         deadline = time.monotonic() + timeout
-        while b"\n" not in self.buf:
+        if self.at_eof and not self.buf:
+            return None
+        while b"\n" not in self.buf and not self.at_eof:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"no line within {timeout}s (have {self.buf[:200]!r})")
@@ -216,6 +221,8 @@ class LineConn:
                     break
                 raise AssertionError(f"connection failed: {e}")
             if not chunk:
+                self.at_eof = True
+                self.close()
                 if not self.buf:
                     return None
                 break
@@ -398,6 +405,7 @@ def line_conn(sock):
     c = LineConn.__new__(LineConn)
     c.sock = sock
     c.buf = b""
+    c.at_eof = False
     return c
 
 
