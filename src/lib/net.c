@@ -1,6 +1,7 @@
 /* net: plain sockets. Every failure becomes one sentence in err. */
 #define _GNU_SOURCE
 #include "net.h"
+#include "seterr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,21 +10,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
-                                                           const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int resolve(const char *host, const char *port, int passive, struct addrinfo **res,
                    char *err, size_t errlen)

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "net.h"
+#include "seterr.h"
 
 #define PIN_HEX_LEN 64
 
@@ -34,17 +34,6 @@ struct tls {
     FILE *keylog; /* NSS key log, opened once, shared by every session */
     char verified_by[300];
 };
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
-                                                           const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *dup_or_null(const char *s)
 {

@@ -20,28 +20,35 @@ void chat_room_init(struct chat_room *r, enum chat_mode mode, const struct chat_
     r->next_guest = 1;
 }
 
+/* Format one line into out; its length (truncated to fit). */
+static size_t format_line(char *out, size_t cap, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(out, cap, fmt, ap);
+    return n <= 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* One line to one member. */
 __attribute__((format(printf, 3, 4))) static void tell(struct chat_room *r, struct chat_member *to,
                                                        const char *fmt, ...)
 {
     char out[OUT_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(out, sizeof out, fmt, ap);
+    size_t n = format_line(out, sizeof out, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        r->ops->send(r->ctx, to, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
+    r->ops->send(r->ctx, to, out, n);
 }
 
+/* One line to everyone but except. */
 __attribute__((format(printf, 3, 4))) static void announce(struct chat_room *r, const struct chat_member *except,
                                                            const char *fmt, ...)
 {
     char out[OUT_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(out, sizeof out, fmt, ap);
+    size_t n = format_line(out, sizeof out, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        r->ops->broadcast(r->ctx, except, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
+    r->ops->broadcast(r->ctx, except, out, n);
 }
 
 int chat_nick_valid(const char *s, size_t len)
