@@ -395,26 +395,40 @@ check_clean chat "chat run, once the kept servers are stopped"
 # server has started. The run must fail and stop that server, and leave alone
 # the process that holds the port.
 
-blocker_port=
-for _ in 1 2 3 4 5; do
-    "$BUILD/tlschatd" --plain --listen 127.0.0.1 --port 0 >"$work/blocker.log" 2>&1 &
-    blocker=$!
-    bg_pids+=("$blocker")
-    end=$((SECONDS + 5))
-    until grep -q 'listening on' "$work/blocker.log" || ((SECONDS > end)); do sleep 0.02; done
-    p=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/blocker.log" | head -n 1)
-    # The port below must be free for the plaintext server.
-    if [[ -n $p ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$((p - 1))") 2>/dev/null; then
-        blocker_port=$p
-        break
-    fi
+pick_blocker() { # a tlschatd on a free port whose port - 1 looks free too
+    blocker_port=
+    for _ in 1 2 3 4 5; do
+        "$BUILD/tlschatd" --plain --listen 127.0.0.1 --port 0 >"$work/blocker.log" 2>&1 &
+        blocker=$!
+        bg_pids+=("$blocker")
+        end=$((SECONDS + 5))
+        until grep -q 'listening on' "$work/blocker.log" || ((SECONDS > end)); do sleep 0.02; done
+        p=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/blocker.log" | head -n 1)
+        # The port below must be free for the plaintext server.
+        if [[ -n $p ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$((p - 1))") 2>/dev/null; then
+            blocker_port=$p
+            return
+        fi
+        kill "$blocker"
+        wait "$blocker" 2>/dev/null
+    done
+}
+
+# "Looks free" can be wrong on a busy machine: an outgoing connection may take
+# port - 1 as its local port in the meantime. Then the plaintext server is the
+# one that cannot listen, which is not the case under test: try again.
+for _ in 1 2 3; do
+    pick_blocker
+    [[ -n $blocker_port ]] || break
+    watch_run busy --dir "$work/busy.tmp/out" --port "$((blocker_port - 1))"
+    grep -q "cannot listen on 127\.0\.0\.1:$((blocker_port - 1))[^0-9]" "$work/busy.err" || break
     kill "$blocker"
     wait "$blocker" 2>/dev/null
+    rm -rf "$work/busy.tmp"
 done
 if [[ -z $blocker_port ]]; then
     not_ok "occupied port: found two neighbouring ports to test with"
 else
-    watch_run busy --dir "$work/busy.tmp/out" --port "$((blocker_port - 1))"
     expect_rc "occupied TLS port: the run fails with status 1" 1 busy
     check "occupied TLS port: says why" grep -q 'Address already in use' "$work/busy.err"
     check "occupied TLS port: the plaintext server had been started" grep -q 'tlschatd.*--plain' "$work/busy.pids"
