@@ -70,6 +70,11 @@ int conn_is_tls(const struct conn *c);
 int conn_pending(const struct conn *c);
 const char *conn_error(const struct conn *c);
 const char *conn_peer(const struct conn *c);
+/* Client: the server asked for a certificate and this side had none to give.
+ * A server that requires one then refuses the session, in TLS 1.3 only after
+ * the handshake has ended here: wait for its first word before claiming success. */
+int conn_cert_requested(const struct conn *c);
+
 /* Fills s; returns 0, or -1 for a plaintext conn (s says "plaintext"). */
 int conn_summary(const struct conn *c, struct tls_summary *s);
 

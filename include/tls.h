@@ -62,6 +62,9 @@ void tls_ssl_error(struct ssl_st *ssl, int ret, char *err, size_t errlen);
 
 void tls_ssl_summary(struct ssl_st *ssl, struct tls_summary *s);
 
+/* Client: the server asked for a certificate and none was configured. */
+int tls_ssl_cert_requested(struct ssl_st *ssl);
+
 /* "sha256:..." of a DER certificate. */
 void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_t buflen);
 

@@ -20,10 +20,14 @@
 #define STDIN_HIGH    (1 << 20) /* stop reading input while this much waits to be sent */
 
 static const char tls_refusal[] = "! this server speaks TLS";
+static const char server_stopping[] = "* the server is shutting down";
 
 struct session {
     const struct client_options *o;
+    struct tls *tls;
     struct conn *conn;
+    int connect_line_due; /* printed once the server has said a first word */
+    int server_stopping;  /* it said it is shutting down */
     struct linebuf in;
     char *out;          /* bytes waiting to be sent */
     size_t out_len, out_cap;
@@ -64,10 +68,11 @@ static void queue_close(struct session *s)
     s->close_sent_ms = loop_now_ms();
 }
 
-static void print_connect_line(const struct session *s, struct tls *tls)
+static void print_connect_line(struct session *s)
 {
     struct tls_summary sum;
     const struct client_options *o = s->o;
+    s->connect_line_due = 0;
     if (o->quiet)
         return;
     if (conn_summary(s->conn, &sum) < 0) {
@@ -77,7 +82,7 @@ static void print_connect_line(const struct session *s, struct tls *tls)
     }
     fprintf(stderr, "connected to %s:%s (%s): %s %s %s; server %s %s; verified by %s\n", o->host, o->port,
             conn_peer(s->conn), sum.version, sum.cipher, sum.group, sum.subject, sum.fingerprint,
-            tls_verified_by(tls));
+            tls_verified_by(s->tls));
 }
 
 /* Returns 1 to go on, 0 when the session is over (status in *rc). */
@@ -98,6 +103,9 @@ static int receive(struct session *s, int *rc)
             } else if (s->told_tls) {
                 fprintf(stderr, "tlschat: the server speaks TLS: connect without --plain\n");
                 *rc = 1;
+            } else if (s->server_stopping) {
+                fprintf(stderr, "tlschat: the server shut down\n");
+                *rc = 1;
             } else if (n == CONN_EOF) {
                 fprintf(stderr, "tlschat: the server closed the connection\n");
                 *rc = 1;
@@ -112,6 +120,8 @@ static int receive(struct session *s, int *rc)
             *rc = 1;
             return 0;
         }
+        if (s->connect_line_due)
+            print_connect_line(s); /* the server took us: now it can be said */
         const char *line;
         size_t len;
         int r;
@@ -126,6 +136,8 @@ static int receive(struct session *s, int *rc)
             printf("%.*s\n", (int)len, line);
             if (len == 6 && memcmp(line, "closed", 6) == 0)
                 s->got_closed = 1;
+            if (len == sizeof server_stopping - 1 && memcmp(line, server_stopping, len) == 0)
+                s->server_stopping = 1;
             if (!conn_is_tls(s->conn) && len >= sizeof tls_refusal - 1 &&
                 memcmp(line, tls_refusal, sizeof tls_refusal - 1) == 0)
                 s->told_tls = 1;
@@ -252,7 +264,11 @@ int client_run(const struct client_options *o)
         tls_free(tls);
         return 1;
     }
-    print_connect_line(&s, tls);
+    s.tls = tls;
+    if (conn_cert_requested(s.conn))
+        s.connect_line_due = 1; /* it may still refuse us: wait for its word */
+    else
+        print_connect_line(&s);
     linebuf_init(&s.in, MAX_RECV_LINE);
     if (o->nick) {
         queue_out(&s, "/nick ", 6);

@@ -433,6 +433,11 @@ const char *conn_peer(const struct conn *c)
     return c->peer;
 }
 
+int conn_cert_requested(const struct conn *c)
+{
+    return c->ssl && c->role == CONN_CLIENT && tls_ssl_cert_requested(c->ssl);
+}
+
 int conn_summary(const struct conn *c, struct tls_summary *s)
 {
     if (!c->ssl) {

@@ -133,6 +133,17 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
     return pin_only ? 1 : ok;
 }
 
+/* The server asked for a client certificate and this client has none: mark the
+ * session (its app data is otherwise unused), so that the program can wait for
+ * the server's verdict: in TLS 1.3 a refusal comes after our handshake ends. */
+static int no_client_cert(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    (void)x509;
+    (void)pkey;
+    SSL_set_app_data(ssl, ssl);
+    return 0;
+}
+
 static int read_error(const char *what, const char *path, const char *option, char *err,
                       size_t errlen)
 {
@@ -222,6 +233,8 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         if (t->cert_file && load_cert_and_key(ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
                                               err, errlen) < 0)
             goto fail;
+        if (!t->cert_file)
+            SSL_CTX_set_client_cert_cb(ctx, no_client_cert);
         if (t->insecure) {
             SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
         } else {
@@ -506,6 +519,11 @@ static void common_name(X509_NAME *name, char *buf, size_t len)
         buf[n] = '\0';
     }
     OPENSSL_free(utf8);
+}
+
+int tls_ssl_cert_requested(SSL *ssl)
+{
+    return SSL_get_app_data(ssl) != NULL;
 }
 
 void tls_ssl_summary(SSL *ssl, struct tls_summary *s)

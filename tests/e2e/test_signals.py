@@ -50,7 +50,7 @@ class Signals(Case):
         # The CLI client shows the notice and ends on its own: the session
         # was cut short by the server, so status 1 with a sentence.
         self.assertEqual(cli.wait(), 1, cli.text())
-        self.assertEqual(cli.text().splitlines()[-1], "tlschat: the server closed the connection")
+        self.assertEqual(cli.text().splitlines()[-1], "tlschat: the server shut down")
         self.assertEqual(srv.wait(), 0, srv.text())
         srv.wait_line(rf"{name}: stopping; telling 4 clients")
         srv.wait_line(r"tlschatd: stopped$")
