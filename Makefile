@@ -109,7 +109,7 @@ lint:
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/tlschat
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 man/tlschatd.1 man/tlschat.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 src/server/tlschatd.1 src/client/tlschat.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0755 scripts/gen-certs.sh scripts/show-cert.sh $(DESTDIR)$(PREFIX)/share/tlschat/
 
 uninstall:
