@@ -57,6 +57,8 @@ Options:
                      chat: bob listens while alice talks
   --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (1-16384) on both
                      sides: messages of different lengths give records of one size
+  --tls 1.2|1.3      the TLS version of the TLS run (default 1.3); with 1.2 the
+                     server certificate crosses the network in clear
   --keep-servers     leave both tlschatd running afterwards (prints their pids)
   -h, --help         show this help and exit
 
@@ -95,6 +97,7 @@ message="the password is swordfish"
 base_port=
 mode="echo"
 pad=
+tls_version=
 keep_servers=0
 
 need_arg() { # OPTION ARGS-LEFT
@@ -139,6 +142,11 @@ while (($# > 0)); do
             pad=$2
             shift 2
             ;;
+        --tls)
+            need_arg "$opt" $#
+            tls_version=$2
+            shift 2
+            ;;
         --keep-servers)
             keep_servers=1
             shift
@@ -163,6 +171,12 @@ if [[ -n $base_port ]]; then
     fi
     base_port=$((10#$base_port))
 fi
+
+case $tls_version in
+    "" | 1.3) ;;
+    1.2) [[ -z $pad ]] || usage_error "--pad pads TLS 1.3 records only: it cannot go with --tls 1.2" ;;
+    *) usage_error "--tls takes 1.2 or 1.3, not '$tls_version'" ;;
+esac
 
 if [[ -n $pad ]]; then
     if ! is_uint "$pad" || ((${#pad} > 5 || 10#$pad < 1 || 10#$pad > 16384)); then
@@ -547,6 +561,7 @@ note "TLS run: tlschatd on 127.0.0.1:$tls_port${pad:+ with --pad $pad}, capturin
 start_capture "$tls_port" "$work/tls.raw.pcapng"
 client_args=(--ca "$certs/ca.crt" --servername localhost --keylog "$work/keys.log" --timeout "$REPLY_TIMEOUT"
     "${pad_args[@]}")
+[[ -n $tls_version ]] && client_args+=(--tls-max "$tls_version")
 converse "$tls_port"
 wait_server_quiet "$server_log_dir/tlschatd-tls.log" "$nclients"
 stop_capture "$tls_port" "$work/tls.raw.pcapng" "$work/tls.pcapng"
@@ -805,7 +820,11 @@ if [[ -n $pad ]]; then
 else
     say "  - message lengths: \"hi\" went in a record of $hi_rec bytes, the secret (${#message} characters)"
     say "    in one of $secret_rec, the 100-character line in one of $long_rec: each record is the line"
-    say "    plus $overhead bytes, so its size gives the length away (--pad 256 hides it)"
+    if [[ $tls_version == 1.2 ]]; then
+        say "    plus $overhead bytes, so its size gives the length away (TLS 1.3 with --pad 256 hides it)"
+    else
+        say "    plus $overhead bytes, so its size gives the length away (--pad 256 hides it)"
+    fi
 fi
 say "  - timing: when each message was sent and how soon it was answered (the time column above)"
 

@@ -23,6 +23,7 @@ static const char usage[] =
     "      --plain            no TLS at all (for servers run with --plain)\n"
     "      --keylog FILE      write TLS keys for Wireshark (default $SSLKEYLOGFILE)\n"
     "      --tls-min 1.2|1.3  lowest TLS version (default 1.2)\n"
+    "      --tls-max 1.2|1.3  highest TLS version (default 1.3; 1.2 shows the certificate to Wireshark)\n"
     "      --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (hides lengths)\n"
     "      --nick NAME        your nick\n"
     "  -m, --message TEXT     send one line, print the replies, exit\n"
@@ -34,7 +35,7 @@ static const char usage[] =
 
 enum {
     OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_SERVERNAME, OPT_PIN, OPT_INSECURE, OPT_PLAIN, OPT_KEYLOG,
-    OPT_TLS_MIN, OPT_PAD, OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION
+    OPT_TLS_MIN, OPT_TLS_MAX, OPT_PAD, OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
     {"plain", no_argument, NULL, OPT_PLAIN},
     {"keylog", required_argument, NULL, OPT_KEYLOG},
     {"tls-min", required_argument, NULL, OPT_TLS_MIN},
+    {"tls-max", required_argument, NULL, OPT_TLS_MAX},
     {"pad", required_argument, NULL, OPT_PAD},
     {"nick", required_argument, NULL, OPT_NICK},
     {"message", required_argument, NULL, 'm'},
@@ -104,7 +106,11 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         case OPT_PLAIN: o->plain = 1; break;
         case OPT_KEYLOG: o->tls.keylog_file = optarg; break;
         case OPT_TLS_MIN:
-            if ((o->tls.min_version = args_tls_version(prog, optarg)) < 0)
+            if ((o->tls.min_version = args_tls_version(prog, "--tls-min", optarg)) < 0)
+                return 2;
+            break;
+        case OPT_TLS_MAX:
+            if ((o->tls.max_version = args_tls_version(prog, "--tls-max", optarg)) < 0)
                 return 2;
             break;
         case OPT_PAD:
@@ -146,6 +152,10 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "%s: unexpected argument '%s' (see tlschat --help)\n", prog, argv[optind]);
+        return 2;
+    }
+    if (o->tls.max_version && o->tls.max_version < o->tls.min_version) {
+        fprintf(stderr, "%s: --tls-max is below --tls-min: no TLS version is left\n", prog);
         return 2;
     }
     /* A pin alone is a complete identity check; the default CA is then not needed. */

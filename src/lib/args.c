@@ -20,12 +20,12 @@ long args_number(const char *prog, const char *opt, const char *v, long min, lon
     return n;
 }
 
-int args_tls_version(const char *prog, const char *v)
+int args_tls_version(const char *prog, const char *opt, const char *v)
 {
     if (!strcmp(v, "1.2"))
         return TLS_V1_2;
     if (!strcmp(v, "1.3"))
         return TLS_V1_3;
-    fprintf(stderr, "%s: --tls-min takes 1.2 or 1.3, not '%s'\n", prog, v);
+    fprintf(stderr, "%s: %s takes 1.2 or 1.3, not '%s'\n", prog, opt, v);
     return -1;
 }

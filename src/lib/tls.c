@@ -29,7 +29,7 @@ struct tls {
     unsigned char pin[32];
     int has_pin;
     int insecure;
-    int min_version;
+    int min_version, max_version;
     size_t pad;
     FILE *keylog; /* NSS key log, opened once, shared by every session */
     char verified_by[300];
@@ -201,6 +201,8 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
     }
     SSL_CTX_set_app_data(ctx, t);
     SSL_CTX_set_min_proto_version(ctx, t->min_version == TLS_V1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    if (t->max_version)
+        SSL_CTX_set_max_proto_version(ctx, t->max_version == TLS_V1_2 ? TLS1_2_VERSION : TLS1_3_VERSION);
     /* TLS 1.2: forward secrecy and AEAD only. TLS 1.3 suites are all fine. */
     SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
@@ -265,9 +267,18 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     t->client_ca_file = dup_or_null(cfg->client_ca_file);
     t->insecure = cfg->insecure;
     t->min_version = cfg->min_version;
+    t->max_version = cfg->max_version;
     t->pad = cfg->pad;
     if (cfg->min_version != TLS_V1_2 && cfg->min_version != TLS_V1_3) {
         set_err(err, errlen, "unknown minimum TLS version (use 1.2 or 1.3)");
+        goto fail;
+    }
+    if (cfg->max_version && cfg->max_version != TLS_V1_2 && cfg->max_version != TLS_V1_3) {
+        set_err(err, errlen, "unknown maximum TLS version (use 1.2 or 1.3)");
+        goto fail;
+    }
+    if (cfg->max_version && cfg->max_version < cfg->min_version) {
+        set_err(err, errlen, "the maximum TLS version is below the minimum: no version is left (check --tls-min and --tls-max)");
         goto fail;
     }
     if (cfg->pad > 16384) {

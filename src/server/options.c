@@ -27,6 +27,7 @@ static const char usage[] =
     "      --handshake-timeout S  seconds to finish the TLS handshake (default 10)\n"
     "      --idle-timeout S       seconds of silence before a client is dropped (default 0: never)\n"
     "      --tls-min 1.2|1.3      lowest TLS version (default 1.2)\n"
+    "      --tls-max 1.2|1.3      highest TLS version (default 1.3)\n"
     "      --keylog FILE          write TLS keys for Wireshark (default $SSLKEYLOGFILE)\n"
     "      --pad BYTES            pad TLS 1.3 records to a multiple of BYTES (hides lengths)\n"
     "  -v, --verbose              log more;  -q, --quiet: errors only\n"
@@ -36,7 +37,7 @@ static const char usage[] =
 
 enum {
     OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
-    OPT_MAX_QUEUE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TLS_MIN, OPT_KEYLOG, OPT_PAD, OPT_HELP,
+    OPT_MAX_QUEUE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TLS_MIN, OPT_TLS_MAX, OPT_KEYLOG, OPT_PAD, OPT_HELP,
     OPT_VERSION
 };
 
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
     {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"tls-min", required_argument, NULL, OPT_TLS_MIN},
+    {"tls-max", required_argument, NULL, OPT_TLS_MAX},
     {"keylog", required_argument, NULL, OPT_KEYLOG},
     {"pad", required_argument, NULL, OPT_PAD},
     {"verbose", no_argument, NULL, 'v'},
@@ -131,7 +133,11 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
             o->idle_timeout = (unsigned)n;
             break;
         case OPT_TLS_MIN:
-            if ((o->tls.min_version = args_tls_version(prog, optarg)) < 0)
+            if ((o->tls.min_version = args_tls_version(prog, "--tls-min", optarg)) < 0)
+                return 2;
+            break;
+        case OPT_TLS_MAX:
+            if ((o->tls.max_version = args_tls_version(prog, "--tls-max", optarg)) < 0)
                 return 2;
             break;
         case OPT_KEYLOG: o->tls.keylog_file = optarg; break;
@@ -154,6 +160,10 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "%s: unexpected argument '%s' (see tlschatd --help)\n", prog, argv[optind]);
+        return 2;
+    }
+    if (o->tls.max_version && o->tls.max_version < o->tls.min_version) {
+        fprintf(stderr, "%s: --tls-max is below --tls-min: no TLS version is left\n", prog);
         return 2;
     }
     if (o->plain && (o->tls.client_ca_file || o->tls.keylog_file || o->tls.pad)) {

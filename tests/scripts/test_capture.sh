@@ -207,7 +207,7 @@ else
     not_ok "--help prints the options and exits 0" "exit $rc" "$(head -n 5 "$work/help.out")"
 fi
 
-for args in "--message|"$'two\nlines' "--message|close" "--message|" "--mode|loud" "--port|65535" "--pad|0" "--bogus|"; do
+for args in "--message|"$'two\nlines' "--message|close" "--message|" "--mode|loud" "--port|65535" "--pad|0" "--tls|1.1" "--bogus|"; do
     opt=${args%%|*}
     val=${args#*|}
     argv=("$opt")
@@ -221,6 +221,14 @@ for args in "--message|"$'two\nlines' "--message|close" "--message|" "--mode|lou
         not_ok "usage error ${shown% }: one sentence, status 2, nothing made" "exit $rc" "$(cat "$work/usage.err")"
     fi
 done
+
+"$CAPTURE" --tls 1.2 --pad 256 --dir "$work/usage.out" >"$work/usage.stdout" 2>"$work/usage.err"
+rc=$?
+if [[ $rc == 2 ]] && grep -q 'TLS 1.3 records only' "$work/usage.err" && [[ ! -e $work/usage.out ]]; then
+    ok "usage error --tls 1.2 --pad 256: padding is TLS 1.3 only, status 2"
+else
+    not_ok "usage error --tls 1.2 --pad 256: padding is TLS 1.3 only, status 2" "exit $rc" "$(cat "$work/usage.err")"
+fi
 
 TSHARK=/nonexistent/tshark "$CAPTURE" --dir "$work/notshark" >/dev/null 2>"$work/notshark.err"
 rc=$?
@@ -342,7 +350,25 @@ if [[ -n $hi_len && -n $long_len && $hi_len != "$long_len" ]]; then
 else
     not_ok "without --pad: \"hi\" and the 100-character line give records of different sizes" "got '$hi_len' and '$long_len'"
 fi
+certs_seen() { tshark -n -r "$1" -d "tcp.port==$2,tls" -Y tls.handshake.certificate 2>/dev/null | wc -l; }
+check "echo run (TLS 1.3): no certificate in clear in tls.pcapng" test "$(certs_seen "$out/tls.pcapng" "$port")" = 0
 check_clean echo "echo run"
+
+# ---------------------------------------------------------------------------
+# --tls 1.2: the server certificate crosses the network in clear.
+
+out=$work/tls12.tmp/out
+watch_run tls12 --dir "$out" --tls 1.2 --message "$secret"
+expect_rc "TLS 1.2 run: exits 0" 0 tls12
+port=$(tls_port_of tls12)
+check "TLS 1.2 run: the server certificate is in tls.pcapng, in clear" test "$(certs_seen "$out/tls.pcapng" "$port")" -ge 1
+if grep -aqF -- "$secret" "$out/tls.pcapng"; then
+    not_ok "TLS 1.2 run: the secret is not in tls.pcapng"
+else
+    ok "TLS 1.2 run: the secret is not in tls.pcapng"
+fi
+check "TLS 1.2 output: says the certificate went in clear" grep -q 'the server certificate: IN CLEAR' "$work/tls12.out"
+check_clean tls12 "TLS 1.2 run"
 
 # ---------------------------------------------------------------------------
 # Chat mode with --pad 256 and --keep-servers.
