@@ -20,6 +20,7 @@ struct tls_config {
     int ignore_env;             /* do not read SSLKEYLOGFILE */
     int insecure;               /* client: no verification at all (warned about) */
     int min_version;            /* TLS_V1_2 (default) or TLS_V1_3 */
+    int max_version;            /* 0: the newest; TLS_V1_2 to show a TLS 1.2 session */
     size_t pad;                 /* pad TLS 1.3 records to a multiple of this; 0: off */
 };
 

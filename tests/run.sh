@@ -48,7 +48,8 @@ for t in tests/scripts/test_*.sh; do
     log="$logdir/$(basename "$t").log"
     timeout 300 bash "$t" >"$log" 2>&1
     rc=$?
-    grep -E '^not ok' "$log"
+    # each failure with the diagnostics ("#" lines) that follow it
+    awk '/^not ok/ { show = 1; print; next } /^#/ && show { print; next } { show = 0 }' "$log"
     echo "$(basename "$t"): $(tail -1 "$log")"
     count_suite "$(basename "$t")" "$log" "$rc"
 done

@@ -412,7 +412,8 @@ if [[ -n ${kept1:-} && -n ${kept2:-} ]] && grep -q tlschatd "/proc/$kept1/cmdlin
         --servername localhost -q -m "still there" 127.0.0.1 "$port"
     kill "$kept1" "$kept2"
 else
-    not_ok "--keep-servers: both tlschatd are left running, with their pids printed" "'$kept'" "$(tail -n 15 "$work/chat.out")"
+    not_ok "--keep-servers: both tlschatd are left running, with their pids printed" "'$kept'" \
+        "$(tail -n 15 "$work/chat.out")" "$(tail -n 8 "$out"/tlschatd-*.log 2>&1)"
 fi
 check_clean chat "chat run, once the kept servers are stopped"
 
