@@ -9,6 +9,7 @@ BUILD      ?= build
 CFLAGS     ?= -O2 -g
 LDFLAGS    ?=
 PORT       ?= 8443
+LISTEN     ?= localhost
 
 OPENSSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
 OPENSSL_LIBS   := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
@@ -73,9 +74,9 @@ certs/ca.crt certs/server.crt:
 
 certs: certs/server.crt
 
-# Build, make certificates if there are none, start the server on localhost.
+# Build, make certificates if there are none, start the server (LISTEN, PORT).
 run: all certs
-	$(BUILD)/tlschatd --port $(PORT)
+	$(BUILD)/tlschatd --listen $(LISTEN) --port $(PORT)
 
 test: all
 	BUILD=$(BUILD) tests/run.sh
