@@ -29,8 +29,8 @@ struct session {
     int connect_line_due; /* printed once the server has said a first word */
     int server_stopping;  /* it said it is shutting down */
     struct linebuf in;
-    char *out;          /* bytes waiting to be sent */
-    size_t out_len, out_cap;
+    char *out;          /* out[out_sent..out_len) waits to be sent */
+    size_t out_sent, out_len, out_cap;
     int send_wants_read; /* TLS: the last send needs the socket readable */
     int recv_wants_write; /* TLS: the last receive needs the socket writable */
     int input_done;     /* stdin ended (or -m): "close" is queued */
@@ -40,8 +40,18 @@ struct session {
     int last_was_newline;
 };
 
+static size_t unsent(const struct session *s)
+{
+    return s->out_len - s->out_sent;
+}
+
 static int queue_out(struct session *s, const char *data, size_t len)
 {
+    if (s->out_sent > 0 && s->out_len + len > s->out_cap) { /* reuse what was sent */
+        memmove(s->out, s->out + s->out_sent, unsent(s));
+        s->out_len -= s->out_sent;
+        s->out_sent = 0;
+    }
     if (s->out_len + len > s->out_cap) {
         size_t cap = s->out_cap ? s->out_cap : 4096;
         while (cap < s->out_len + len)
@@ -154,12 +164,13 @@ static int receive(struct session *s, int *rc)
 static int send_pending(struct session *s, int *rc)
 {
     s->send_wants_read = 0; /* tried afresh each time round */
-    while (s->out_len > 0) {
+    while (unsent(s) > 0) {
         /* One line a send, so each line leaves in a TLS record of its own:
          * what the Wireshark lab shows, and what --pad pads. */
-        const char *nl = memchr(s->out, '\n', s->out_len);
-        size_t len = nl ? (size_t)(nl - s->out) + 1 : s->out_len;
-        ssize_t n = conn_send(s->conn, s->out, len);
+        const char *next = s->out + s->out_sent;
+        const char *nl = memchr(next, '\n', unsent(s));
+        size_t len = nl ? (size_t)(nl - next) + 1 : unsent(s);
+        ssize_t n = conn_send(s->conn, next, len);
         if (n == CONN_WANT_WRITE)
             return 1;
         if (n == CONN_WANT_READ) {
@@ -178,8 +189,9 @@ static int send_pending(struct session *s, int *rc)
             fprintf(stderr, "tlschat: %s\n", why);
             return 0;
         }
-        memmove(s->out, s->out + n, s->out_len - (size_t)n);
-        s->out_len -= (size_t)n;
+        s->out_sent += (size_t)n;
+        if (s->out_sent == s->out_len)
+            s->out_sent = s->out_len = 0;
     }
     return 1;
 }
@@ -206,9 +218,9 @@ static int session_loop(struct session *s)
         if (!send_pending(s, &rc))
             return rc;
         struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
-        if ((s->out_len > 0 && !s->send_wants_read) || s->recv_wants_write)
+        if ((unsent(s) > 0 && !s->send_wants_read) || s->recv_wants_write)
             p[0].events |= POLLOUT;
-        int nfds = (!s->input_done && s->out_len < STDIN_HIGH) ? 2 : 1;
+        int nfds = (!s->input_done && unsent(s) < STDIN_HIGH) ? 2 : 1;
         int wait_ms = -1;
         if (s->input_done) {
             uint64_t waited = loop_now_ms() - s->close_sent_ms, limit = (uint64_t)o->timeout_s * 1000;

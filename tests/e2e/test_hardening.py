@@ -94,3 +94,16 @@ class AmbiguousCertificateName(Case):
         self.assertTrue(c.closed())
         good = self.join(srv, certfile=cert("client-alice.crt"), keyfile=cert("client-alice.key"))
         self.assertEqual(good.nick, "alice")
+
+
+class BigPipe(Case):
+    def test_large_piped_input_is_sent_whole_and_in_order(self):
+        """tlschat queues what stdin gives faster than the server takes it:
+        every line must still leave once, in order, one record each."""
+        srv = self.server("--mode", "echo")
+        lines = [f"line {i:05d} " + "x" * (i % 50) for i in range(20000)]
+        rc, out, err = run(tlschat_argv(srv.port, "-q"), input="\n".join(lines) + "\n", timeout=120)
+        self.assertEqual(rc, 0, err[-2000:])
+        got = out.splitlines()
+        self.assertEqual(got[-1], "closed")
+        self.assertEqual(got[:-1], lines)
