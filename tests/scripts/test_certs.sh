@@ -26,31 +26,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-passed=0
-failed=0
-
-ok() {
-    printf 'ok - %s\n' "$1"
-    passed=$((passed + 1))
-}
-
-not_ok() {
-    printf 'not ok - %s\n' "$1"
-    shift
-    (($# == 0)) || printf '#   %s\n' "$@" >&2
-    failed=$((failed + 1))
-}
-
-# check WHAT COMMAND...: ok when COMMAND succeeds.
-check() {
-    local what=$1
-    shift
-    if "$@" >"$work/check.out" 2>&1; then
-        ok "$what"
-    else
-        not_ok "$what" "command: $*" "$(head -c 2000 "$work/check.out")"
-    fi
-}
+# shellcheck source=tap.sh
+. "$here/tap.sh"
 
 # check_not WHAT COMMAND...: ok when COMMAND fails.
 check_not() {
@@ -514,5 +491,4 @@ tls_check "mTLS handshake without a client certificate is refused" fail \
     -Verify 1 -verify_return_error -CAfile "$D/ca.crt" \
     -- -tls1_2 -verify_hostname localhost
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
-((failed == 0))
+tap_summary
