@@ -39,6 +39,9 @@ endif
 
 .PHONY: all run test asan certs bench fuzz install uninstall clean lint
 
+# Keep every object file: none of them is a throw-away intermediate.
+.SECONDARY:
+
 all: $(PROGRAMS) $(EXAMPLES) $(UNITS)
 
 $(BUILD)/obj/%.o: %.c
