@@ -4,13 +4,12 @@
 
 #include <stddef.h>
 
+#include "bytebuf.h"
+
 struct linebuf {
-    char *buf;
-    size_t start;    /* first byte not yet returned as a line */
-    size_t scanned;  /* bytes after start already known to hold no '\n' */
-    size_t len;      /* bytes held */
-    size_t cap;
-    size_t max_line; /* longest line accepted, without its "\n" or "\r\n" */
+    struct bytebuf bytes; /* what is not yet returned as a line */
+    size_t scanned;       /* bytes at the front already known to hold no '\n' */
+    size_t max_line;      /* longest line accepted, without its "\n" or "\r\n" */
 };
 
 #define LINEBUF_TOO_LONG (-1)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "bytebuf.h"
 #include "conn.h"
 #include "linebuf.h"
 #include "loop.h"
@@ -51,8 +52,7 @@ struct worker {
     unsigned events;         /* interest registered with the loop */
     int send_wants_write, recv_wants_write;
     uint64_t started_us;     /* when connect began */
-    char *out;               /* bytes queued to send */
-    size_t out_len, out_off, out_cap;
+    struct bytebuf out;      /* bytes queued to send */
     struct loop_timer timeout; /* connect + handshake + first reply */
     struct loop_timer kick;    /* resume reading after a spent budget */
     struct linebuf in;         /* chat: whole lines */

@@ -178,7 +178,7 @@ static void free_workers(struct bench *b)
 {
     for (size_t i = 0; i < b->nworkers; i++) {
         worker_close(&b->workers[i]);
-        free(b->workers[i].out);
+        bytebuf_free(&b->workers[i].out);
         linebuf_free(&b->workers[i].in);
     }
     free(b->workers);

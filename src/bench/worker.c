@@ -41,7 +41,7 @@ void worker_close(struct worker *w)
     w->fd = -1;
     w->state = W_IDLE;
     w->events = 0;
-    w->out_len = w->out_off = 0;
+    bytebuf_consume(&w->out, bytebuf_size(&w->out)); /* what was queued is void */
     w->send_wants_write = w->recv_wants_write = 0;
     w->gen++;
 }
@@ -134,10 +134,10 @@ int worker_connect(struct worker *w)
 static int flush(struct worker *w)
 {
     w->send_wants_write = 0;
-    while (w->out_off < w->out_len) {
-        ssize_t r = conn_send(w->conn, w->out + w->out_off, w->out_len - w->out_off);
+    while (bytebuf_size(&w->out) > 0) {
+        ssize_t r = conn_send(w->conn, bytebuf_head(&w->out), bytebuf_size(&w->out));
         if (r > 0) {
-            w->out_off += (size_t)r;
+            bytebuf_consume(&w->out, (size_t)r);
         } else if (r == CONN_WANT_WRITE) {
             w->send_wants_write = 1;
             return 0;
@@ -148,7 +148,6 @@ static int flush(struct worker *w)
             return -1;
         }
     }
-    w->out_off = w->out_len = 0;
     return 0;
 }
 
@@ -156,27 +155,10 @@ int worker_send(struct worker *w, const void *buf, size_t len)
 {
     if (w->state != W_READY)
         return -1;
-    if (w->out_len + len > w->out_cap) {
-        if (w->out_off > 0) { /* slide what is left to the front */
-            memmove(w->out, w->out + w->out_off, w->out_len - w->out_off);
-            w->out_len -= w->out_off;
-            w->out_off = 0;
-        }
-        if (w->out_len + len > w->out_cap) {
-            size_t cap = w->out_cap ? w->out_cap : 4096;
-            while (cap < w->out_len + len)
-                cap *= 2;
-            char *p = realloc(w->out, cap);
-            if (!p) {
-                worker_fail(w, "out of memory");
-                return -1;
-            }
-            w->out = p;
-            w->out_cap = cap;
-        }
+    if (bytebuf_append(&w->out, buf, len) < 0) {
+        worker_fail(w, "out of memory");
+        return -1;
     }
-    memcpy(w->out + w->out_len, buf, len);
-    w->out_len += len;
     if (flush(w) < 0)
         return -1;
     set_events(w, LOOP_READ | ((w->send_wants_write || w->recv_wants_write) ? LOOP_WRITE : 0));
@@ -201,7 +183,7 @@ static void service(struct worker *w)
 {
     struct bench *b = w->b;
     unsigned gen = w->gen;
-    if (w->out_len > w->out_off && flush(w) < 0)
+    if (bytebuf_size(&w->out) > 0 && flush(w) < 0)
         return;
     w->recv_wants_write = 0;
     size_t got = 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytebuf.h"
 #include "conn.h"
 #include "linebuf.h"
 #include "loop.h"
@@ -29,8 +30,7 @@ struct session {
     int connect_line_due; /* printed once the server has said a first word */
     int server_stopping;  /* it said it is shutting down */
     struct linebuf in;
-    char *out;          /* out[out_sent..out_len) waits to be sent */
-    size_t out_sent, out_len, out_cap;
+    struct bytebuf out; /* what waits to be sent */
     int send_wants_read; /* TLS: the last send needs the socket readable */
     int recv_wants_write; /* TLS: the last receive needs the socket writable */
     int input_done;     /* stdin ended (or -m): "close" is queued */
@@ -42,28 +42,13 @@ struct session {
 
 static size_t unsent(const struct session *s)
 {
-    return s->out_len - s->out_sent;
+    return bytebuf_size(&s->out);
 }
 
 static int queue_out(struct session *s, const char *data, size_t len)
 {
-    if (s->out_sent > 0 && s->out_len + len > s->out_cap) { /* reuse what was sent */
-        memmove(s->out, s->out + s->out_sent, unsent(s));
-        s->out_len -= s->out_sent;
-        s->out_sent = 0;
-    }
-    if (s->out_len + len > s->out_cap) {
-        size_t cap = s->out_cap ? s->out_cap : 4096;
-        while (cap < s->out_len + len)
-            cap *= 2;
-        char *p = realloc(s->out, cap);
-        if (!p)
-            return -1;
-        s->out = p;
-        s->out_cap = cap;
-    }
-    memcpy(s->out + s->out_len, data, len);
-    s->out_len += len;
+    if (bytebuf_append(&s->out, data, len) < 0)
+        return -1;
     if (len > 0)
         s->last_was_newline = data[len - 1] == '\n';
     return 0;
@@ -167,7 +152,7 @@ static int send_pending(struct session *s, int *rc)
     while (unsent(s) > 0) {
         /* One line a send, so each line leaves in a TLS record of its own:
          * what the Wireshark lab shows, and what --pad pads. */
-        const char *next = s->out + s->out_sent;
+        const char *next = bytebuf_head(&s->out);
         const char *nl = memchr(next, '\n', unsent(s));
         size_t len = nl ? (size_t)(nl - next) + 1 : unsent(s);
         ssize_t n = conn_send(s->conn, next, len);
@@ -189,9 +174,7 @@ static int send_pending(struct session *s, int *rc)
             fprintf(stderr, "tlschat: %s\n", why);
             return 0;
         }
-        s->out_sent += (size_t)n;
-        if (s->out_sent == s->out_len)
-            s->out_sent = s->out_len = 0;
+        bytebuf_consume(&s->out, (size_t)n);
     }
     return 1;
 }
@@ -295,7 +278,7 @@ int client_run(const struct client_options *o)
     int rc = session_loop(&s);
     conn_close(s.conn);
     linebuf_free(&s.in);
-    free(s.out);
+    bytebuf_free(&s.out);
     tls_free(tls);
     return rc;
 }

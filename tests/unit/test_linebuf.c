@@ -356,7 +356,7 @@ static void test_memory_bounded_when_lines_consumed(void **state)
     assert_true(lines > 50000);
     assert_true(max_pending < 40); /* never more than one partial line */
     /* The buffer did not grow with the total: a small multiple of a line. */
-    assert_true(lb.cap <= 1024);
+    assert_true(lb.bytes.cap <= 1024);
     linebuf_free(&lb);
 }
 
@@ -380,10 +380,10 @@ static void test_memory_bounded_with_full_chunks(void **state)
             assert_true(len <= 199);
         assert_true(linebuf_pending(&lb) < 200);
         if (round == 0)
-            cap_after_first = lb.cap;
+            cap_after_first = lb.bytes.cap;
     }
-    assert_true(lb.cap <= 2 * cap_after_first);
-    assert_true(lb.cap <= 16384);
+    assert_true(lb.bytes.cap <= 2 * cap_after_first);
+    assert_true(lb.bytes.cap <= 16384);
     linebuf_free(&lb);
 }
 
