@@ -229,12 +229,8 @@ int bench_options_parse(struct bench_options *o, int argc, char **argv)
             o->label = optarg;
             break;
         case OPT_HELP: fputs(usage, stdout); return 1;
-        case ':':
-            fprintf(stderr, "%s: %s needs a value (see %s --help)\n", BENCH_PROG, argv[optind - 1], BENCH_PROG);
-            return 2;
         default:
-            fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", BENCH_PROG, argv[optind - 1], BENCH_PROG);
-            return 2;
+            return args_refused(BENCH_PROG, c, argv[optind - 1]);
         }
     }
     if (argc - optind != 2) {

@@ -128,12 +128,8 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         case 'q': o->quiet = 1; break;
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschat %s\n", TLSCHAT_VERSION); return 1;
-        case ':':
-            fprintf(stderr, "%s: %s needs a value (see tlschat --help)\n", prog, argv[optind - 1]);
-            return 2;
         default:
-            fprintf(stderr, "%s: unknown option '%s' (see tlschat --help)\n", prog, argv[optind - 1]);
-            return 2;
+            return args_refused(prog, c, argv[optind - 1]);
         }
     }
     if (optind >= argc) {
@@ -154,10 +150,8 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         fprintf(stderr, "%s: unexpected argument '%s' (see tlschat --help)\n", prog, argv[optind]);
         return 2;
     }
-    if (o->tls.max_version && o->tls.max_version < o->tls.min_version) {
-        fprintf(stderr, "%s: --tls-max is below --tls-min: no TLS version is left\n", prog);
+    if (args_tls_range(prog, &o->tls) < 0)
         return 2;
-    }
     /* A pin alone is a complete identity check; the default CA is then not needed. */
     if (o->tls.pin && !ca_given)
         o->tls.ca_file = NULL;

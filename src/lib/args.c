@@ -20,6 +20,24 @@ long args_number(const char *prog, const char *opt, const char *v, long min, lon
     return n;
 }
 
+int args_refused(const char *prog, int c, const char *typed)
+{
+    if (c == ':')
+        fprintf(stderr, "%s: %s needs a value (see %s --help)\n", prog, typed, prog);
+    else
+        fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", prog, typed, prog);
+    return 2;
+}
+
+int args_tls_range(const char *prog, const struct tls_config *cfg)
+{
+    if (cfg->max_version && cfg->max_version < cfg->min_version) {
+        fprintf(stderr, "%s: --tls-max is below --tls-min: no TLS version is left\n", prog);
+        return -1;
+    }
+    return 0;
+}
+
 int args_tls_version(const char *prog, const char *opt, const char *v)
 {
     if (!strcmp(v, "1.2"))

@@ -63,7 +63,33 @@ static int io_error(struct conn *c, const char *verb, int e)
     return fail(c, "cannot %s: %s", verb, strerror(e));
 }
 
+/* Look at the peer's first bytes without taking them. Returns how many were
+ * seen (at least 1), CONN_WANT_READ, or CONN_ERROR (closed_before says how the
+ * peer left when it sent nothing at all). */
+static ssize_t peek_first_bytes(struct conn *c, unsigned char *b, size_t len, const char *closed_before)
+{
+    ssize_t n;
+    do
+        n = recv(c->fd, b, len, MSG_PEEK);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_WANT_READ : io_error(c, "receive", errno);
+    if (n == 0)
+        return fail(c, "the client closed the connection %s", closed_before);
+    c->first_bytes_checked = 1;
+    return n;
+}
+
 /* ---- plaintext ---- */
+
+/* A TLS ClientHello starts with a handshake record of version 3.x. A plaintext
+ * server seeing one tells the user why it is closing. */
+static int tls_client_here(struct conn *c, const unsigned char *b, ssize_t n)
+{
+    if (b[0] == TLS_HANDSHAKE_RECORD && (n < 2 || b[1] == 3))
+        return fail(c, "a TLS client connected to this plaintext server (--plain): closing; the client should use --plain too");
+    return 0;
+}
 
 /* A plaintext server looks at the client's first bytes before anything else:
  * a TLS ClientHello there means the client should have used --plain too. */
@@ -71,17 +97,11 @@ static int plain_handshake(struct conn *c)
 {
     if (c->role == CONN_SERVER && !c->first_bytes_checked) {
         unsigned char b[2];
-        ssize_t n;
-        do
-            n = recv(c->fd, b, sizeof b, MSG_PEEK);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-            return (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_WANT_READ : io_error(c, "receive", errno);
-        if (n == 0)
-            return fail(c, "the client closed the connection before it said anything");
-        c->first_bytes_checked = 1;
-        if (b[0] == TLS_HANDSHAKE_RECORD && (n < 2 || b[1] == 3))
-            return fail(c, "a TLS client connected to this plaintext server (--plain): closing; the client should use --plain too");
+        ssize_t n = peek_first_bytes(c, b, sizeof b, "before it said anything");
+        if (n < 1)
+            return (int)n;
+        if (tls_client_here(c, b, n) < 0)
+            return CONN_ERROR;
     }
     c->handshake_done = 1;
     return CONN_DONE;
@@ -97,11 +117,11 @@ static ssize_t plain_recv(struct conn *c, void *buf, size_t len)
         return (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_WANT_READ : io_error(c, "receive", errno);
     if (n == 0)
         return CONN_EOF;
+    /* The server may greet a quiet client before its first bytes came. */
     if (c->role == CONN_SERVER && !c->first_bytes_checked) {
         c->first_bytes_checked = 1;
-        const unsigned char *b = buf;
-        if (b[0] == TLS_HANDSHAKE_RECORD && (n < 2 || b[1] == 3))
-            return fail(c, "a TLS client connected to this plaintext server (--plain): closing; the client should use --plain too");
+        if (tls_client_here(c, buf, n) < 0)
+            return CONN_ERROR;
     }
     return n;
 }
@@ -156,15 +176,9 @@ static const char tls_only_line[] = "! this server speaks TLS: connect without -
 static int tls_check_first_byte(struct conn *c)
 {
     unsigned char b;
-    ssize_t n;
-    do
-        n = recv(c->fd, &b, 1, MSG_PEEK);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_WANT_READ : io_error(c, "receive", errno);
-    if (n == 0)
-        return fail(c, "the client closed the connection before the TLS handshake");
-    c->first_bytes_checked = 1;
+    ssize_t n = peek_first_bytes(c, &b, 1, "before the TLS handshake");
+    if (n < 1)
+        return (int)n;
     if (b != TLS_HANDSHAKE_RECORD) {
         ssize_t ignored = send(c->fd, tls_only_line, sizeof tls_only_line - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)ignored;

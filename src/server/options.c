@@ -150,22 +150,16 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
         case 'q': o->verbosity = 0; break;
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschatd %s\n", TLSCHAT_VERSION); return 1;
-        case ':':
-            fprintf(stderr, "%s: %s needs a value (see tlschatd --help)\n", prog, argv[optind - 1]);
-            return 2;
         default:
-            fprintf(stderr, "%s: unknown option '%s' (see tlschatd --help)\n", prog, argv[optind - 1]);
-            return 2;
+            return args_refused(prog, c, argv[optind - 1]);
         }
     }
     if (optind < argc) {
         fprintf(stderr, "%s: unexpected argument '%s' (see tlschatd --help)\n", prog, argv[optind]);
         return 2;
     }
-    if (o->tls.max_version && o->tls.max_version < o->tls.min_version) {
-        fprintf(stderr, "%s: --tls-max is below --tls-min: no TLS version is left\n", prog);
+    if (args_tls_range(prog, &o->tls) < 0)
         return 2;
-    }
     if (o->plain && (o->tls.client_ca_file || o->tls.keylog_file || o->tls.pad)) {
         fprintf(stderr, "%s: --plain cannot go with --client-ca, --keylog or --pad: they are TLS settings\n", prog);
         return 2;

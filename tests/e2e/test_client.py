@@ -181,6 +181,7 @@ class Client(Case):
             (["--handshake-timeout", "x"], 2, r"^tlschatd: --handshake-timeout wants a whole number"),
             (["--plain", "--client-ca", cert("ca.crt")], 2, r"^tlschatd: --plain cannot go with --client-ca"),
             (["--bogus"], 2, r"^tlschatd: unknown option '--bogus'"),
+            (["--port"], 2, r"^tlschatd: --port needs a value \(see tlschatd --help\)$"),
             (["stray"], 2, r"^tlschatd: unexpected argument 'stray'"),
             (["--listen", "127.0.0.1", "--port", "0", "--cert", "/nonexistent/server.crt"], 1,
              r"tlschatd: cannot read the certificate '/nonexistent/server\.crt': No such file or directory"),
