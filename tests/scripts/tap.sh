@@ -1,7 +1,24 @@
-# Sourced by the script tests: "ok - WHAT" / "not ok - WHAT" per check (the
-# details of a failure go to stderr as "#" lines), and "N passed, N failed" at
-# the end. The sourcing script sets $work, a scratch directory, first.
-# shellcheck shell=bash disable=SC2154  # $work comes from the sourcing script
+# Sourced by the script tests: a scratch directory ($work) and the processes
+# a test starts ($bg_pids) cleaned up on any exit; "ok - WHAT" / "not ok - WHAT"
+# per check (the details of a failure go to stderr as "#" lines); and
+# "N passed, N failed" at the end.
+# shellcheck shell=bash
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/$(basename "$0" .sh).XXXXXX") || {
+    echo "cannot create a temporary directory" >&2
+    exit 1
+}
+bg_pids=() # what the test started itself, stopped by pid on exit
+tap_cleanup() {
+    local p
+    for p in "${bg_pids[@]}"; do
+        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    rm -rf -- "$work"
+}
+trap tap_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 passed=0
 failed=0

@@ -19,25 +19,9 @@ if ! command -v tshark >/dev/null 2>&1; then
     exit 0
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/test_capture.XXXXXX") || {
-    echo "cannot create a temporary directory" >&2
-    exit 1
-}
-chmod 755 "$work"
-bg_pids=() # what this test started itself, stopped by pid in cleanup
-cleanup() {
-    local p
-    for p in "${bg_pids[@]}"; do
-        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    rm -rf -- "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # shellcheck source=tap.sh
 . "$here/tap.sh"
+chmod 755 "$work"
 
 hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 

@@ -10,22 +10,6 @@ root=$(cd "$here/../.." && pwd)
 GEN=$root/scripts/gen-certs.sh
 SHOW=$root/scripts/show-cert.sh
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/test_certs.XXXXXX") || {
-    echo "cannot create a temporary directory" >&2
-    exit 1
-}
-pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    rm -rf -- "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # shellcheck source=tap.sh
 . "$here/tap.sh"
 
@@ -421,7 +405,7 @@ start_server() {
     port=
     openssl s_server -accept 127.0.0.1:0 -www -naccept 1 "$@" </dev/null >"$log" 2>&1 &
     server_pid=$!
-    pids+=("$server_pid")
+    bg_pids+=("$server_pid")
     local deadline=$((SECONDS + 10))
     while ((SECONDS < deadline)); do
         port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$log" | head -n 1)

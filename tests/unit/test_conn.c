@@ -31,6 +31,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "cert_dirs.h"
 #include "conn.h"
 #include "linebuf.h"
 #include "net.h"
@@ -38,31 +39,7 @@
 
 #define IO_TIMEOUT_MS 20000 /* generous: a loaded 2-core machine under ASan */
 
-static char dir_a[64], dir_b[64]; /* two independent CAs */
 static char server_fp[80];        /* "sha256:<hex>" of dir_a/server.crt */
-
-static const char *in(const char *dir, const char *name)
-{
-    static char buf[16][512];
-    static int next;
-    char *p = buf[next++ % 16];
-    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-    return p;
-}
-
-static int make_certs(const char *dir, const char *extra)
-{
-    const char *root = getenv("TLSCHAT_ROOT");
-    if (!root || !*root)
-        root = ".";
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/gen-certs.sh' --dir '%s' %s >/dev/null", root, dir, extra);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "gen-certs failed: %s (set TLSCHAT_ROOT to the repository)\n", cmd);
-        return -1;
-    }
-    return 0;
-}
 
 static int fingerprint_of(const char *path, char *out, size_t outlen)
 {
@@ -89,11 +66,7 @@ static int group_setup(void **state)
 {
     (void)state;
     signal(SIGPIPE, SIG_IGN); /* as every program using conn does */
-    snprintf(dir_a, sizeof dir_a, "/tmp/tlschat-conn-a-XXXXXX");
-    snprintf(dir_b, sizeof dir_b, "/tmp/tlschat-conn-b-XXXXXX");
-    if (!mkdtemp(dir_a) || !mkdtemp(dir_b))
-        return -1;
-    if (make_certs(dir_a, "--client alice") < 0 || make_certs(dir_b, "--client bob") < 0)
+    if (cert_dirs_setup("conn", "--client alice", "--client bob") < 0)
         return -1;
     return fingerprint_of(in(dir_a, "server.crt"), server_fp, sizeof server_fp);
 }
@@ -101,9 +74,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir_a, dir_b);
-    return system(cmd) == 0 ? 0 : -1;
+    return cert_dirs_teardown();
 }
 
 static void assert_contains(const char *hay, const char *needle)

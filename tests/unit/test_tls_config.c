@@ -18,43 +18,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "cert_dirs.h"
 #include "tls.h"
-
-static char dir_a[64], dir_b[64]; /* two independent CAs */
-static char path_buf[16][512];
-static int path_next;
-
-/* A path inside dir (kept in a small ring of buffers). */
-static const char *in(const char *dir, const char *name)
-{
-    char *p = path_buf[path_next++ % 16];
-    snprintf(p, sizeof path_buf[0], "%s/%s", dir, name);
-    return p;
-}
-
-static int make_certs(const char *dir, const char *extra)
-{
-    const char *root = getenv("TLSCHAT_ROOT");
-    if (!root || !*root)
-        root = ".";
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/gen-certs.sh' --dir '%s' %s >/dev/null", root, dir, extra);
-    int rc = system(cmd);
-    if (rc != 0) {
-        fprintf(stderr, "gen-certs failed (%d): %s (set TLSCHAT_ROOT to the repository)\n", rc, cmd);
-        return -1;
-    }
-    return 0;
-}
 
 static int group_setup(void **state)
 {
     (void)state;
-    snprintf(dir_a, sizeof dir_a, "/tmp/tlschat-cfg-a-XXXXXX");
-    snprintf(dir_b, sizeof dir_b, "/tmp/tlschat-cfg-b-XXXXXX");
-    if (!mkdtemp(dir_a) || !mkdtemp(dir_b))
-        return -1;
-    if (make_certs(dir_a, "--client alice") < 0 || make_certs(dir_b, "") < 0)
+    if (cert_dirs_setup("cfg", "--client alice", "") < 0)
         return -1;
     /* A file that is not PEM at all. */
     FILE *f = fopen(in(dir_a, "garbage.pem"), "w");
@@ -68,9 +38,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir_a, dir_b);
-    return system(cmd) == 0 ? 0 : -1;
+    return cert_dirs_teardown();
 }
 
 static void assert_contains(const char *hay, const char *needle)
