@@ -411,19 +411,23 @@ def line_conn(sock):
 
 class PyTLSServer:
     """An independent peer: a one-connection TLS server written with Python's
-    ssl, in a thread. It sends greeting, then answers each line with
-    answer(line) (bytes); "close" gets "closed", a close_notify, and the end.
-    received holds the lines it got; version the TLS version it negotiated."""
+    ssl (plain=True: a plain socket), in a thread. It sends greeting, then
+    answers each line with answer(line) (bytes); "close" gets "closed", a
+    close_notify (TLS), and the end. received holds the lines it got; version
+    the TLS version it negotiated."""
 
-    def __init__(self, greeting=b"", answer=None, max_version=None, certfile=None, keyfile=None):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(certfile or cert("server.crt"), keyfile or cert("server.key"))
-        if max_version:
-            self.ctx.maximum_version = max_version
+    def __init__(self, greeting=b"", answer=None, max_version=None, certfile=None, keyfile=None,
+                 plain=False, host="127.0.0.1"):
+        self.plain = plain
+        if not plain:
+            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx.load_cert_chain(certfile or cert("server.crt"), keyfile or cert("server.key"))
+            if max_version:
+                self.ctx.maximum_version = max_version
         self.greeting = greeting
         self.answer = answer or (lambda line: b"got: " + line + b"\n")
-        self.lsock = socket.socket()
-        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.lsock.bind((host, 0))
         self.lsock.listen(4)
         self.lsock.settimeout(TIMEOUT)
         self.port = self.lsock.getsockname()[1]
@@ -438,8 +442,8 @@ class PyTLSServer:
         try:
             conn, _ = self.lsock.accept()
             conn.settimeout(TIMEOUT)
-            with self.ctx.wrap_socket(conn, server_side=True) as s:
-                self.version = s.version()
+            with conn if self.plain else self.ctx.wrap_socket(conn, server_side=True) as s:
+                self.version = None if self.plain else s.version()
                 if self.greeting:
                     s.sendall(self.greeting)
                 buf = b""
@@ -454,10 +458,11 @@ class PyTLSServer:
                         self.received.append(line.decode("utf-8", "replace"))
                         if line.lower() == b"close":
                             s.sendall(b"closed\n")
-                            try:
-                                s.unwrap()  # close_notify (and the peer's, when it sends one)
-                            except (ssl.SSLError, OSError):
-                                pass
+                            if not self.plain:
+                                try:
+                                    s.unwrap()  # close_notify (and the peer's, when it sends one)
+                                except (ssl.SSLError, OSError):
+                                    pass
                             self.clean_close = True
                             return
                         s.sendall(self.answer(line))

@@ -4,9 +4,8 @@ socket, openssl s_client and openssl s_server. Loopback only."""
 import os
 import socket
 import ssl
-import threading
 
-from harness import EXAMPLES, TIMEOUT, Case, PyTLSServer, cert, free_port, have, line_conn, run
+from harness import EXAMPLES, TIMEOUT, Case, PyTLSServer, cert, free_port, have, run
 
 ECHO_SERVER = os.path.join(EXAMPLES, "echo-server")
 ECHO_CLIENT = os.path.join(EXAMPLES, "echo-client")
@@ -27,45 +26,9 @@ def ipv6_loopback():
         return False
 
 
-class PyPlainServer:
-    """A one-connection plaintext server in a thread: answers each line with
-    "accepted", and "close" with "closed" before hanging up."""
-
-    def __init__(self, host="127.0.0.1"):
-        self.lsock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        self.lsock.bind((host, 0))
-        self.lsock.listen(1)
-        self.lsock.settimeout(TIMEOUT)
-        self.port = self.lsock.getsockname()[1]
-        self.received = []
-        self.error = None
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        try:
-            conn, _ = self.lsock.accept()
-            with conn:
-                conn.settimeout(TIMEOUT)
-                c = line_conn(conn)
-                while True:
-                    line = c.readline()
-                    if line is None:
-                        return
-                    self.received.append(line)
-                    if line == "close":
-                        c.send("closed")
-                        return
-                    c.send("accepted")
-        except Exception as e:  # the test reads it
-            self.error = e
-
-    def close(self):
-        try:
-            self.lsock.close()
-        except OSError:
-            pass
-        self.thread.join(TIMEOUT)
+def py_plain_server(host="127.0.0.1"):
+    """A one-connection plaintext peer: "accepted" to each line, "closed" to close."""
+    return PyTLSServer(plain=True, host=host, answer=lambda line: b"accepted\n")
 
 
 class Examples(Case):
@@ -190,7 +153,7 @@ class Examples(Case):
         self.assertEqual(srv.version, "TLSv1.2")
 
     def test_echo_client_plain_with_python_socket_server(self):
-        srv = self.py_server(PyPlainServer())
+        srv = self.py_server(py_plain_server())
         rc, out, err = run([ECHO_CLIENT, "--plain", "--port", str(srv.port)], input="plain one\nplain two\n")
         self.assertEqual(rc, 0, err)
         self.assertIn("WARNING: --plain", err)
@@ -255,7 +218,7 @@ class Examples(Case):
         self.assertIn("received: from python", srv.text("out").splitlines())
 
     def test_hello_client_plain_with_python_socket_server(self):
-        srv = self.py_server(PyPlainServer())
+        srv = self.py_server(py_plain_server())
         rc, out, err = run([HELLO_CLIENT, "--plain", "--port", str(srv.port), "-m", "plain hello"])
         self.assertEqual(rc, 0, err)
         self.assertEqual(out.splitlines()[1:], ["received: accepted"])
@@ -297,7 +260,7 @@ class Examples(Case):
     def test_ipv6_echo_client_with_python_plain_server(self):
         if not ipv6_loopback():
             self.skipTest("no IPv6 loopback")
-        srv = self.py_server(PyPlainServer(host="::1"))
+        srv = self.py_server(py_plain_server(host="::1"))
         rc, out, err = run([ECHO_CLIENT, "--plain", "--host", "::1", "--port", str(srv.port)], input="v6\n")
         self.assertEqual(rc, 0, err)
         srv.thread.join(TIMEOUT)
