@@ -11,6 +11,19 @@ long args_number(const char *prog, const char *opt, const char *v, long min, lon
  * naming opt (--tls-min, --tls-max). */
 int args_tls_version(const char *prog, const char *opt, const char *v);
 
+/* The TLS options both programs take, for their getopt_long tables. Their
+ * codes sit above any program's own. */
+enum { ARGS_TLS_MIN = 1000, ARGS_TLS_MAX, ARGS_KEYLOG, ARGS_PAD };
+#define ARGS_TLS_LONGOPTS                                      \
+    {"tls-min", required_argument, NULL, ARGS_TLS_MIN},        \
+        {"tls-max", required_argument, NULL, ARGS_TLS_MAX},    \
+        {"keylog", required_argument, NULL, ARGS_KEYLOG},      \
+        {"pad", required_argument, NULL, ARGS_PAD}
+
+/* Apply one of those to cfg: 1 when c was one of them, 0 when it was not,
+ * -1 when its value is bad (a sentence on stderr). */
+int args_tls_option(const char *prog, int c, const char *value, struct tls_config *cfg);
+
 /* The sentence for what getopt_long refused (c is ':' for a missing value),
  * naming the option as typed. Returns 2, the usage-error exit status. */
 int args_refused(const char *prog, int c, const char *typed);

@@ -34,8 +34,8 @@ static const char usage[] =
     "Exit status: 0 success, 1 network or TLS failure, 2 usage error.\n";
 
 enum {
-    OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_SERVERNAME, OPT_PIN, OPT_INSECURE, OPT_PLAIN, OPT_KEYLOG,
-    OPT_TLS_MIN, OPT_TLS_MAX, OPT_PAD, OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION
+    OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_SERVERNAME, OPT_PIN, OPT_INSECURE, OPT_PLAIN,
+    OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -46,16 +46,13 @@ static const struct option longopts[] = {
     {"pin", required_argument, NULL, OPT_PIN},
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"plain", no_argument, NULL, OPT_PLAIN},
-    {"keylog", required_argument, NULL, OPT_KEYLOG},
-    {"tls-min", required_argument, NULL, OPT_TLS_MIN},
-    {"tls-max", required_argument, NULL, OPT_TLS_MAX},
-    {"pad", required_argument, NULL, OPT_PAD},
     {"nick", required_argument, NULL, OPT_NICK},
     {"message", required_argument, NULL, 'm'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
+    ARGS_TLS_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
 
@@ -104,20 +101,6 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         case OPT_PIN: o->tls.pin = optarg; break;
         case OPT_INSECURE: o->tls.insecure = 1; break;
         case OPT_PLAIN: o->plain = 1; break;
-        case OPT_KEYLOG: o->tls.keylog_file = optarg; break;
-        case OPT_TLS_MIN:
-            if ((o->tls.min_version = args_tls_version(prog, "--tls-min", optarg)) < 0)
-                return 2;
-            break;
-        case OPT_TLS_MAX:
-            if ((o->tls.max_version = args_tls_version(prog, "--tls-max", optarg)) < 0)
-                return 2;
-            break;
-        case OPT_PAD:
-            if ((n = args_number(prog, "--pad", optarg, 1, 16384)) < 0)
-                return 2;
-            o->tls.pad = (size_t)n;
-            break;
         case OPT_NICK: o->nick = optarg; break;
         case 'm': o->message = optarg; break;
         case OPT_TIMEOUT:
@@ -129,7 +112,12 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschat %s\n", TLSCHAT_VERSION); return 1;
         default:
-            return args_refused(prog, c, argv[optind - 1]);
+            switch (args_tls_option(prog, c, optarg, &o->tls)) {
+            case 1: break;
+            case 0: return args_refused(prog, c, argv[optind - 1]);
+            default: return 2;
+            }
+            break;
         }
     }
     if (optind >= argc) {

@@ -20,6 +20,40 @@ long args_number(const char *prog, const char *opt, const char *v, long min, lon
     return n;
 }
 
+int args_tls_option(const char *prog, int c, const char *value, struct tls_config *cfg)
+{
+    long n;
+    int v;
+    if (c < ARGS_TLS_MIN || c > ARGS_PAD)
+        return 0;
+    if (!value) {
+        fprintf(stderr, "%s: a TLS option needs a value (see %s --help)\n", prog, prog);
+        return -1;
+    }
+    switch (c) {
+    case ARGS_TLS_MIN:
+        if ((v = args_tls_version(prog, "--tls-min", value)) < 0)
+            return -1;
+        cfg->min_version = v;
+        return 1;
+    case ARGS_TLS_MAX:
+        if ((v = args_tls_version(prog, "--tls-max", value)) < 0)
+            return -1;
+        cfg->max_version = v;
+        return 1;
+    case ARGS_KEYLOG:
+        cfg->keylog_file = value;
+        return 1;
+    case ARGS_PAD:
+        if ((n = args_number(prog, "--pad", value, 1, 16384)) < 0)
+            return -1;
+        cfg->pad = (size_t)n;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int args_refused(const char *prog, int c, const char *typed)
 {
     if (c == ':')

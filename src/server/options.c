@@ -37,7 +37,7 @@ static const char usage[] =
 
 enum {
     OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
-    OPT_MAX_QUEUE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_TLS_MIN, OPT_TLS_MAX, OPT_KEYLOG, OPT_PAD, OPT_HELP,
+    OPT_MAX_QUEUE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_HELP,
     OPT_VERSION
 };
 
@@ -54,14 +54,11 @@ static const struct option longopts[] = {
     {"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
     {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
-    {"tls-min", required_argument, NULL, OPT_TLS_MIN},
-    {"tls-max", required_argument, NULL, OPT_TLS_MAX},
-    {"keylog", required_argument, NULL, OPT_KEYLOG},
-    {"pad", required_argument, NULL, OPT_PAD},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
+    ARGS_TLS_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
 
@@ -132,26 +129,17 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
                 return 2;
             o->idle_timeout = (unsigned)n;
             break;
-        case OPT_TLS_MIN:
-            if ((o->tls.min_version = args_tls_version(prog, "--tls-min", optarg)) < 0)
-                return 2;
-            break;
-        case OPT_TLS_MAX:
-            if ((o->tls.max_version = args_tls_version(prog, "--tls-max", optarg)) < 0)
-                return 2;
-            break;
-        case OPT_KEYLOG: o->tls.keylog_file = optarg; break;
-        case OPT_PAD:
-            if ((n = args_number(prog, "--pad", optarg, 1, 16384)) < 0)
-                return 2;
-            o->tls.pad = (size_t)n;
-            break;
         case 'v': o->verbosity = 2; break;
         case 'q': o->verbosity = 0; break;
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschatd %s\n", TLSCHAT_VERSION); return 1;
         default:
-            return args_refused(prog, c, argv[optind - 1]);
+            switch (args_tls_option(prog, c, optarg, &o->tls)) {
+            case 1: break;
+            case 0: return args_refused(prog, c, argv[optind - 1]);
+            default: return 2;
+            }
+            break;
         }
     }
     if (optind < argc) {
