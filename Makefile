@@ -48,8 +48,9 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# Unit tests reach into the server's pure parts (chat, outq).
-$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Isrc/server
+# Unit tests reach into the server's pure parts (chat, outq) and the library's
+# internal headers.
+$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Isrc/server -Isrc/lib
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -6,8 +6,11 @@
  *   conn_send(c, "accepted\n", 9);
  *   conn_close(c);
  *
- * On a non-blocking fd the calls return CONN_WANT_READ / CONN_WANT_WRITE (wait
- * for that and call again), as libtls does.
+ * On a non-blocking fd the calls return CONN_WANT_READ / CONN_WANT_WRITE, as
+ * libtls does, and conn remembers what each direction waits on: ask
+ * conn_events which fd events to wait for, and conn_ready what the events that
+ * came allow. A TLS read may need the socket writable and a write readable;
+ * callers never keep track of that themselves.
  *
  * A program using conn should ignore SIGPIPE: OpenSSL writes with write(2), so
  * a peer that reset the connection would otherwise kill it instead of showing
@@ -25,6 +28,11 @@
 #define CONN_WANT_READ  (-2)
 #define CONN_WANT_WRITE (-3)
 #define CONN_DONE       1  /* conn_handshake / conn_shutdown finished */
+
+/* fd events, the same bits as loop.h's LOOP_READ, LOOP_WRITE and LOOP_ERROR. */
+#define CONN_READ   1u
+#define CONN_WRITE  2u
+#define CONN_HANGUP 4u
 
 struct conn;
 
@@ -55,6 +63,16 @@ ssize_t conn_send_all(struct conn *c, const void *buf, size_t len);
 /* Send close_notify (TLS), then shut down writing. CONN_DONE or CONN_WANT_*.
  * Reading goes on: conn_recv returns CONN_EOF when the peer closes too. */
 int conn_shutdown(struct conn *c);
+
+/* Which fd events to wait for: want_read when the caller would read now,
+ * have_output when it has bytes to send. While the handshake runs, or a
+ * shutdown is under way, conn adds what those need. CONN_READ | CONN_WRITE bits. */
+unsigned conn_events(const struct conn *c, int want_read, int have_output);
+
+/* The fd events that came (CONN_* bits) turned into the calls that can now make
+ * progress: CONN_READ for conn_recv, CONN_WRITE for conn_send and
+ * conn_shutdown. Data already decrypted inside TLS counts as CONN_READ. */
+unsigned conn_ready(const struct conn *c, unsigned fd_events);
 
 /* Best-effort close_notify, close the fd, free. NULL is fine. */
 void conn_close(struct conn *c);

@@ -27,10 +27,20 @@ int net_accept(int lfd, char *err, size_t errlen);
  * timeout_ms (0: no timeout). Returns a blocking connected fd, or -1 with err. */
 int net_connect(const char *host, const char *port, int timeout_ms, char *err, size_t errlen);
 
+/* The first address HOST:PORT resolves to. 0, or -1 with err. */
+int net_resolve(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *sslen, char *err,
+                size_t errlen);
+
+/* A non-blocking connect for an event loop: start it (the fd, connected or
+ * connecting, or -1 with err), wait for the fd to be writable, then finish it:
+ * 1 connected, 0 not yet (wait again), -1 failed with err. */
+int net_connect_start(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen);
+int net_connect_finish(int fd, char *err, size_t errlen);
+
 int net_set_nonblocking(int fd, int on);
 
 /* "127.0.0.1:8443" or "[::1]:8443" */
-void net_addr_text(const struct sockaddr *sa, socklen_t salen, char *buf, size_t buflen);
+void net_addr_text(const struct sockaddr *sa, char *buf, size_t buflen);
 void net_peer_text(int fd, char *buf, size_t buflen);
 void net_local_text(int fd, char *buf, size_t buflen);
 

@@ -1,14 +1,28 @@
 /* tls: the SSL layer. A struct tls_config becomes a server or client context with
- * secure defaults; OpenSSL is used here (and in conn.c) and nowhere else. */
+ * secure defaults; OpenSSL is used in src/lib/tls.c and src/lib/conn_tls.c and
+ * nowhere else (what they share is in src/lib/tls_internal.h). */
 #ifndef TLSCHAT_TLS_H
 #define TLSCHAT_TLS_H
 
 #include <stddef.h>
 
-struct tls;    /* one configured context (an SSL_CTX and its settings) */
-struct ssl_st; /* OpenSSL's SSL, for conn.c */
+struct tls; /* one configured context (an SSL_CTX and its settings) */
 
 enum tls_version { TLS_V1_2 = 12, TLS_V1_3 = 13 };
+
+#define TLS_PAD_MAX 16384 /* a padding block is at most one TLS record */
+#define TLS_SHA256_LEN 32
+
+/* The program's own words for the hints in error sentences: its options (NULL
+ * where it has none) and the commands that make or show certificates where the
+ * user stands. A NULL field, or no words at all, gives a program-neutral hint. */
+struct tls_words {
+    const char *cert, *key, *ca, *client_ca, *pin, *servername;
+    const char *versions;   /* the option that sets the lowest version: "--tls-min" */
+    const char *make_certs; /* "scripts/gen-certs.sh or 'make certs'" */
+    const char *show_cert;  /* "scripts/show-cert.sh" */
+    const char *add_name;   /* how to add a name to the certificate: "gen-certs.sh --san" */
+};
 
 struct tls_config {
     const char *cert_file;      /* server: required; client: for mutual TLS */
@@ -22,6 +36,7 @@ struct tls_config {
     int min_version;            /* TLS_V1_2 (default) or TLS_V1_3 */
     int max_version;            /* 0: the newest; TLS_V1_2 to show a TLS 1.2 session */
     size_t pad;                 /* pad TLS 1.3 records to a multiple of this; 0: off */
+    const struct tls_words *words; /* NULL: program-neutral hints */
 };
 
 /* Everything a person should see about a session, as text. */
@@ -32,7 +47,7 @@ struct tls_summary {
     char subject[256];    /* peer certificate subject, "" without one */
     char cn[128];         /* peer certificate common name, "" without one */
     char fingerprint[80]; /* "sha256:<64 hex>", "" without a certificate */
-    int verified;         /* the peer certificate was verified (chain or pin) */
+    int verified;         /* the peer certificate was checked and passed (chain or pin) */
 };
 
 void tls_config_init(struct tls_config *cfg);
@@ -53,20 +68,18 @@ int tls_requires_client_cert(const struct tls *t);
  * "pin sha256:...", or "NOTHING (--insecure)". */
 const char *tls_verified_by(const struct tls *t);
 
-/* For conn.c: a new SSL on fd. servername (client) is sent as SNI when it is a
- * name, and verified as a name or IP address. */
-struct ssl_st *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err,
-                           size_t errlen);
+/* The checks of values a tls_config takes, for the library and for option
+ * parsers alike. Each returns 0, or -1 with a sentence in err that names no
+ * option (the caller adds its own). */
 
-/* For conn.c: turn a failed SSL call into one sentence a user can act on. */
-void tls_ssl_error(struct ssl_st *ssl, int ret, char *err, size_t errlen);
-
-void tls_ssl_summary(struct ssl_st *ssl, struct tls_summary *s);
-
-/* Client: the server asked for a certificate and none was configured. */
-int tls_ssl_cert_requested(struct ssl_st *ssl);
-
-/* "sha256:..." of a DER certificate. */
-void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_t buflen);
+/* "1.2" or "1.3" as TLS_V1_2 / TLS_V1_3, or -1. */
+int tls_version_parse(const char *text);
+/* min and max (0: the newest) are known versions, and max is not below min. */
+int tls_version_check(int min_version, int max_version, char *err, size_t errlen);
+/* 0 (off) or 1 to TLS_PAD_MAX. */
+int tls_pad_check(size_t pad, char *err, size_t errlen);
+/* "sha256:HEX" (64 hex digits; "AA:BB:.." as openssl prints it also goes) into
+ * sha256, which may be NULL to check only. */
+int tls_pin_parse(const char *text, unsigned char *sha256, char *err, size_t errlen);
 
 #endif

@@ -46,11 +46,9 @@ struct worker {
     struct bench *b;
     unsigned idx;
     enum worker_state state;
-    unsigned gen;            /* bumped on every close: callbacks compare it */
     int fd;
     struct conn *conn;
     unsigned events;         /* interest registered with the loop */
-    int send_wants_write, recv_wants_write;
     uint64_t started_us;     /* when connect began */
     struct bytebuf out;      /* bytes queued to send */
     struct loop_timer timeout; /* connect + handshake + first reply */
@@ -61,12 +59,14 @@ struct worker {
     int settled;               /* hold: counted as established */
 };
 
-/* What a mode does with its connections. */
+/* What a mode does with its connections. ready and data return 0, or -1 when
+ * the worker's connection was closed meanwhile (maybe to start its next one):
+ * the engine then leaves it alone, as tlschatd's peers do. */
 struct mode_ops {
     const char *name;
-    int (*start)(struct bench *b);   /* connect what the mode needs; -1 on failure */
-    void (*ready)(struct worker *w); /* the handshake is done */
-    void (*data)(struct worker *w, const char *buf, size_t n);
+    int (*start)(struct bench *b);  /* connect what the mode needs; -1 on failure */
+    int (*ready)(struct worker *w); /* the handshake is done */
+    int (*data)(struct worker *w, const char *buf, size_t n);
     void (*closed)(struct worker *w, const char *error); /* it failed, or the peer closed */
     void (*finish)(struct bench *b); /* stop: time is up, or a signal */
     void (*report)(struct bench *b); /* the summary line */

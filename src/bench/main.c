@@ -4,19 +4,21 @@
 #include "bench.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "net.h"
+#include "proc.h"
 
 #define FD_SPARE 32 /* stdin/out/err, epoll, signalfd, and some slack */
+
+/* tlschat-bench's options, for the SSL layer's hints. */
+static const struct tls_words bench_words = {.ca = "--ca", .servername = "--servername"};
 
 void bench_stop(struct bench *b)
 {
@@ -29,38 +31,21 @@ void bench_stop(struct bench *b)
 /* Take every descriptor the hard limit allows; 1 if that is still too few. */
 static int raise_fd_limit(const struct bench *b, size_t conns)
 {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+    char err[256];
+    if (proc_raise_fd_limit(conns + FD_SPARE, err, sizeof err) == 0)
         return 0;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-        getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < conns + FD_SPARE) {
-        fprintf(stderr, "%s: %s needs %zu open files but the limit is %lu: raise it (ulimit -n, or the hard limit in /etc/security/limits.conf)\n",
-                BENCH_PROG, b->mode->name, conns + FD_SPARE, (unsigned long)rl.rlim_cur);
-        return 1;
-    }
-    return 0;
+    fprintf(stderr, "%s: %s: %s\n", BENCH_PROG, b->mode->name, err);
+    return 1;
 }
 
 static int resolve(struct bench *b)
 {
-    struct addrinfo hints, *res;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(b->opt.host, b->opt.port, &hints, &res);
-    if (rc != 0) {
-        fprintf(stderr, "%s: cannot resolve '%s': %s (use an address such as 127.0.0.1)\n", BENCH_PROG,
-                b->opt.host, gai_strerror(rc));
+    char err[256];
+    if (net_resolve(b->opt.host, b->opt.port, &b->addr, &b->addrlen, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", BENCH_PROG, err);
         return -1;
     }
-    memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
-    b->addrlen = res->ai_addrlen;
-    freeaddrinfo(res);
-    net_addr_text((struct sockaddr *)&b->addr, b->addrlen, b->target, sizeof b->target);
+    net_addr_text((struct sockaddr *)&b->addr, b->target, sizeof b->target);
     return 0;
 }
 
@@ -102,15 +87,11 @@ static void on_stdin(struct loop *loop, int fd, unsigned events, void *arg)
 
 static int setup_signals(struct bench *b)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    signal(SIGPIPE, SIG_IGN);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
-        (b->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+    static const int signals[] = {SIGINT, SIGTERM};
+    char err[256];
+    if ((b->sigfd = proc_signalfd(signals, 2, err, sizeof err)) < 0 ||
         loop_add(b->loop, b->sigfd, LOOP_READ, on_signal, b) < 0) {
-        fprintf(stderr, "%s: cannot set up signal handling: %s\n", BENCH_PROG, strerror(errno));
+        fprintf(stderr, "%s: %s\n", BENCH_PROG, b->sigfd < 0 ? err : "cannot watch signals");
         return -1;
     }
     return 0;
@@ -147,6 +128,7 @@ static int make_tls(struct bench *b)
     tls_config_init(&cfg);
     cfg.ca_file = b->opt.insecure ? NULL : b->opt.ca_file;
     cfg.insecure = b->opt.insecure;
+    cfg.words = &bench_words;
     cfg.ignore_env = 1; /* a stray SSLKEYLOGFILE would slow every handshake */
     b->tls = tls_client_new(&cfg, err, sizeof err);
     if (!b->tls) {

@@ -96,16 +96,17 @@ static int start(struct bench *b)
     return 0;
 }
 
-static void ready(struct worker *w)
+static int ready(struct worker *w)
 {
     worker_settle(w);
     w->settled = 1;
     w->b->alive++;
     w->b->in_progress--;
     setup_check(w->b);
+    return 0;
 }
 
-static void data(struct worker *w, const char *buf, size_t n)
+static int data(struct worker *w, const char *buf, size_t n)
 {
     struct bench *b = w->b;
     const char *line;
@@ -113,12 +114,12 @@ static void data(struct worker *w, const char *buf, size_t n)
     int r;
     if (linebuf_append(&w->in, buf, n) < 0) {
         worker_fail(w, "out of memory");
-        return;
+        return -1;
     }
     while ((r = linebuf_next(&w->in, &line, &len)) != 0) {
         if (r == LINEBUF_TOO_LONG) {
             worker_fail(w, "the server sent a line longer than 64 KiB");
-            return;
+            return -1;
         }
         if (b->phase != PHASE_MEASURE)
             continue;
@@ -129,7 +130,8 @@ static void data(struct worker *w, const char *buf, size_t n)
             b->n.other_lines++;
         }
     }
-    pump(b);
+    pump(b); /* sends from any sender, w among them, and a send may fail */
+    return w->state == W_READY ? 0 : -1;
 }
 
 static void closed(struct worker *w, const char *error)

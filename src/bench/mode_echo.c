@@ -29,7 +29,8 @@ static int make_lines(struct bench *b)
     return 0;
 }
 
-static void send_lines(struct worker *w, size_t k)
+/* 0, or -1 when w failed and was closed. */
+static int send_lines(struct worker *w, size_t k)
 {
     struct bench *b = w->b;
     if (b->opt.count && b->n.lines_out + k > b->opt.count)
@@ -37,9 +38,9 @@ static void send_lines(struct worker *w, size_t k)
     if (k > b->opt.window)
         k = b->opt.window;
     if (k == 0)
-        return;
+        return 0;
     b->n.lines_out += k;
-    worker_send(w, b->line, k * b->opt.line_bytes);
+    return worker_send(w, b->line, k * b->opt.line_bytes);
 }
 
 static void begin_measure(struct bench *b)
@@ -78,20 +79,21 @@ static int start(struct bench *b)
     return 0;
 }
 
-static void ready(struct worker *w)
+static int ready(struct worker *w)
 {
     worker_settle(w);
     w->settled = 1;
     w->b->alive++;
     w->b->in_progress--;
-    setup_check(w->b);
+    setup_check(w->b); /* measuring may begin, and a send to w fail */
+    return w->state == W_READY ? 0 : -1;
 }
 
-static void data(struct worker *w, const char *buf, size_t n)
+static int data(struct worker *w, const char *buf, size_t n)
 {
     struct bench *b = w->b;
     if (b->phase != PHASE_MEASURE)
-        return;
+        return 0;
     size_t k = 0;
     for (const char *p = buf, *end = buf + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
         k++;
@@ -99,9 +101,9 @@ static void data(struct worker *w, const char *buf, size_t n)
     b->n.lines_in += k;
     if (b->opt.count && b->n.lines_in >= b->opt.count) {
         b->mode->finish(b);
-        return;
+        return -1; /* the run is over */
     }
-    send_lines(w, k);
+    return send_lines(w, k);
 }
 
 static void closed(struct worker *w, const char *error)

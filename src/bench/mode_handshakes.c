@@ -42,35 +42,35 @@ static int start(struct bench *b)
     return 0;
 }
 
-static void ready(struct worker *w)
+static int ready(struct worker *w)
 {
-    worker_send(w, probe, sizeof probe - 1);
+    return worker_send(w, probe, sizeof probe - 1);
 }
 
 /* The first whole line back must be the probe: a server that answers
  * something else (an error, a greeting) has not echoed it. */
-static void data(struct worker *w, const char *buf, size_t n)
+static int data(struct worker *w, const char *buf, size_t n)
 {
     struct bench *b = w->b;
     const char *line;
     size_t len;
     if (linebuf_append(&w->in, buf, n) < 0) {
         worker_fail(w, "out of memory");
-        return;
+        return -1;
     }
     int r = linebuf_next(&w->in, &line, &len);
     if (r == 0)
-        return;
+        return 0;
     if (r == LINEBUF_TOO_LONG) {
         worker_fail(w, "the server answered a line longer than 4096 bytes instead of echoing the line");
-        return;
+        return -1;
     }
     if (len != sizeof probe - 2 || memcmp(line, probe, len) != 0) {
         char why[200];
         snprintf(why, sizeof why, "the server answered '%.*s' instead of echoing the line",
                  (int)(len > 80 ? 80 : len), line);
         worker_fail(w, why);
-        return;
+        return -1;
     }
     uint64_t now = bench_now_us();
     b->n.completed++;
@@ -78,6 +78,7 @@ static void data(struct worker *w, const char *buf, size_t n)
         bench_note_error(b, "out of memory for latencies");
     worker_close(w);
     next(w);
+    return -1; /* this connection is over; the worker may be on its next */
 }
 
 static void closed(struct worker *w, const char *error)

@@ -50,21 +50,22 @@ static int start(struct bench *b)
     return 0;
 }
 
-static void ready(struct worker *w)
+static int ready(struct worker *w)
 {
-    worker_send(w, hello, sizeof hello - 1);
+    return worker_send(w, hello, sizeof hello - 1);
 }
 
-static void data(struct worker *w, const char *buf, size_t n)
+static int data(struct worker *w, const char *buf, size_t n)
 {
     struct bench *b = w->b;
     if (w->settled || !memchr(buf, '\n', n))
-        return;
+        return 0;
     w->settled = 1;
     worker_settle(w);
     b->n.completed++;
     b->in_progress--;
-    launch(b);
+    launch(b); /* connects others; w is held as it is */
+    return 0;
 }
 
 static void closed(struct worker *w, const char *error)

@@ -85,11 +85,11 @@ static int set_mode(struct bench_options *o, enum bench_mode m, const char *opt)
 
 static int number(const char *opt, const char *v, long min, long max, long *out)
 {
-    long n = args_number(BENCH_PROG, opt, v, min, max);
-    if (n < 0)
-        return -1;
-    *out = n;
-    return 0;
+    char err[200];
+    if (args_number(opt, v, min, max, out, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "%s: %s\n", BENCH_PROG, err);
+    return -1;
 }
 
 /* Values that depend on the mode, and checks across options. */
@@ -229,8 +229,12 @@ int bench_options_parse(struct bench_options *o, int argc, char **argv)
             o->label = optarg;
             break;
         case OPT_HELP: fputs(usage, stdout); return 1;
-        default:
-            return args_refused(BENCH_PROG, c, argv[optind - 1]);
+        default: {
+            char err[200];
+            args_refused(BENCH_PROG, c, argv[optind - 1], err, sizeof err);
+            fprintf(stderr, "%s: %s\n", BENCH_PROG, err);
+            return 2;
+        }
         }
     }
     if (argc - optind != 2) {
@@ -240,7 +244,8 @@ int bench_options_parse(struct bench_options *o, int argc, char **argv)
     }
     o->host = argv[optind];
     o->port = argv[optind + 1];
-    if (args_number(BENCH_PROG, "PORT", o->port, 1, 65535) < 0)
+    long port;
+    if (number("PORT", o->port, 1, 65535, &port) < 0)
         return 2;
     return finish(o);
 }

@@ -1,13 +1,11 @@
 /* worker: one client connection driven by the event loop. Non-blocking connect
- * (net.h only has a blocking one), then conn_handshake, then conn_send /
- * conn_recv with the mode's callbacks. A callback may close or restart its
- * worker: w->gen tells the engine that the connection it was serving is gone. */
+ * (net_connect_start/finish), then conn_handshake, then conn_send / conn_recv
+ * with the mode's callbacks. A callback that closed or restarted its worker
+ * says so by returning -1. Which events to wait for is conn's answer. */
 #define _GNU_SOURCE
 #include "bench.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +15,20 @@
 
 #define READ_BUDGET (1u << 20) /* per event: then let the others run */
 
+_Static_assert(CONN_READ == LOOP_READ && CONN_WRITE == LOOP_WRITE, "conn's and loop's event bits are the same");
+
 static void on_event(struct loop *loop, int fd, unsigned events, void *arg);
 
 static void set_events(struct worker *w, unsigned events)
 {
     if (w->events != events && loop_set_events(w->b->loop, w->fd, events) == 0)
         w->events = events;
+}
+
+/* Wait for what conn says the next calls need. */
+static void watch(struct worker *w)
+{
+    set_events(w, conn_events(w->conn, 1, bytebuf_size(&w->out) > 0));
 }
 
 void worker_close(struct worker *w)
@@ -42,8 +48,6 @@ void worker_close(struct worker *w)
     w->state = W_IDLE;
     w->events = 0;
     bytebuf_consume(&w->out, bytebuf_size(&w->out)); /* what was queued is void */
-    w->send_wants_write = w->recv_wants_write = 0;
-    w->gen++;
 }
 
 void worker_fail(struct worker *w, const char *why)
@@ -98,22 +102,11 @@ int worker_connect(struct worker *w)
         worker_close(w);
     w->started_us = bench_now_us();
     b->n.started++;
-    int fd = socket(b->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(why, sizeof why, "cannot make a socket: %s%s", strerror(errno),
-                 errno == EMFILE ? " (too many open files: raise ulimit -n)" : "");
+    int fd = net_connect_start((struct sockaddr *)&b->addr, b->addrlen, why, sizeof why);
+    if (fd < 0)
         return connect_failed(w, why);
-    }
-    int one = 1;
-    /* Lines leave at once: no Nagle delay on the bench's side. */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     w->fd = fd;
     w->state = W_CONNECTING;
-    if (connect(fd, (struct sockaddr *)&b->addr, b->addrlen) < 0 && errno != EINPROGRESS) {
-        snprintf(why, sizeof why, "cannot connect to %s: %s%s", b->target, strerror(errno),
-                 errno == EADDRNOTAVAIL ? " (out of local ports)" : "");
-        return connect_failed(w, why);
-    }
     const char *name = b->opt.servername ? b->opt.servername : b->opt.host;
     w->conn = conn_new(fd, b->tls, CONN_CLIENT, name, why, sizeof why);
     if (!w->conn) {
@@ -133,16 +126,12 @@ int worker_connect(struct worker *w)
 /* Send what is queued. 0, or -1 when the worker failed (and was closed). */
 static int flush(struct worker *w)
 {
-    w->send_wants_write = 0;
     while (bytebuf_size(&w->out) > 0) {
         ssize_t r = conn_send(w->conn, bytebuf_head(&w->out), bytebuf_size(&w->out));
         if (r > 0) {
             bytebuf_consume(&w->out, (size_t)r);
-        } else if (r == CONN_WANT_WRITE) {
-            w->send_wants_write = 1;
-            return 0;
-        } else if (r == CONN_WANT_READ) {
-            return 0; /* tried again on the next event, which will be a read */
+        } else if (r == CONN_WANT_WRITE || r == CONN_WANT_READ) {
+            return 0; /* conn remembers which; watch() asks it */
         } else {
             worker_fail(w, r == CONN_EOF ? "the server closed the connection" : conn_error(w->conn));
             return -1;
@@ -161,7 +150,7 @@ int worker_send(struct worker *w, const void *buf, size_t len)
     }
     if (flush(w) < 0)
         return -1;
-    set_events(w, LOOP_READ | ((w->send_wants_write || w->recv_wants_write) ? LOOP_WRITE : 0));
+    watch(w);
     return 0;
 }
 
@@ -182,16 +171,13 @@ static void remember_session(struct worker *w)
 static void service(struct worker *w)
 {
     struct bench *b = w->b;
-    unsigned gen = w->gen;
     if (bytebuf_size(&w->out) > 0 && flush(w) < 0)
         return;
-    w->recv_wants_write = 0;
     size_t got = 0;
     for (;;) {
         ssize_t n = conn_recv(w->conn, b->scratch, sizeof b->scratch);
         if (n > 0) {
-            b->mode->data(w, b->scratch, (size_t)n);
-            if (w->gen != gen)
+            if (b->mode->data(w, b->scratch, (size_t)n) < 0)
                 return;
             got += (size_t)n;
             if (got >= READ_BUDGET) { /* more may wait inside TLS: come back soon */
@@ -200,12 +186,8 @@ static void service(struct worker *w)
             }
             continue;
         }
-        if (n == CONN_WANT_READ)
+        if (n == CONN_WANT_READ || n == CONN_WANT_WRITE)
             break;
-        if (n == CONN_WANT_WRITE) {
-            w->recv_wants_write = 1;
-            break;
-        }
         if (n == CONN_EOF) {
             b->n.closed_by_peer++;
             worker_fail(w, "the server closed the connection");
@@ -214,14 +196,14 @@ static void service(struct worker *w)
         }
         return;
     }
-    set_events(w, LOOP_READ | ((w->send_wants_write || w->recv_wants_write) ? LOOP_WRITE : 0));
+    watch(w);
 }
 
 static void handshake(struct worker *w)
 {
     int rc = conn_handshake(w->conn);
     if (rc == CONN_WANT_READ || rc == CONN_WANT_WRITE) {
-        set_events(w, rc == CONN_WANT_READ ? LOOP_READ : LOOP_WRITE);
+        watch(w);
         return;
     }
     if (rc != CONN_DONE) {
@@ -231,31 +213,20 @@ static void handshake(struct worker *w)
     w->state = W_READY;
     w->b->n.ready++;
     remember_session(w);
-    unsigned gen = w->gen;
-    set_events(w, LOOP_READ);
-    w->b->mode->ready(w);
-    if (w->gen == gen)
+    watch(w);
+    if (w->b->mode->ready(w) == 0)
         service(w); /* the server may have spoken right behind its Finished */
 }
 
 /* A stale event (from a batch in which this fd number was closed and reused)
- * must not be taken for a finished connect: ask the socket. */
+ * must not be taken for a finished connect: net_connect_finish asks the socket. */
 static int connect_done(struct worker *w)
 {
-    int e = 0;
-    socklen_t el = sizeof e;
-    if (getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
-        e = errno;
-    if (e) {
-        char why[200];
-        snprintf(why, sizeof why, "cannot connect to %s: %s%s", w->b->target, strerror(e),
-                 e == ECONNREFUSED ? " (is the server running on that port?)" : "");
+    char why[200];
+    int rc = net_connect_finish(w->fd, why, sizeof why);
+    if (rc < 0)
         worker_fail(w, why);
-        return -1;
-    }
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    return getpeername(w->fd, (struct sockaddr *)&ss, &len) == 0 ? 1 : 0;
+    return rc;
 }
 
 static void on_event(struct loop *loop, int fd, unsigned events, void *arg)

@@ -31,8 +31,6 @@ struct session {
     int server_stopping;  /* it said it is shutting down */
     struct linebuf in;
     struct bytebuf out; /* what waits to be sent */
-    int send_wants_read; /* TLS: the last send needs the socket readable */
-    int recv_wants_write; /* TLS: the last receive needs the socket writable */
     int input_done;     /* stdin ended (or -m): "close" is queued */
     int got_closed;
     int told_tls;       /* a TLS server told this plaintext client so */
@@ -86,12 +84,8 @@ static int receive(struct session *s, int *rc)
     char buf[16384];
     for (;;) {
         ssize_t n = conn_recv(s->conn, buf, sizeof buf);
-        if (n == CONN_WANT_READ)
-            return 1;
-        if (n == CONN_WANT_WRITE) {
-            s->recv_wants_write = 1;
-            return 1;
-        }
+        if (n == CONN_WANT_READ || n == CONN_WANT_WRITE)
+            return 1; /* conn remembers which: session_loop asks it */
         if (n == CONN_EOF || n == CONN_ERROR) {
             if (s->got_closed) {
                 *rc = 0;
@@ -148,7 +142,6 @@ static int receive(struct session *s, int *rc)
 /* Returns 1 to go on, 0 when the session is over (status in *rc). */
 static int send_pending(struct session *s, int *rc)
 {
-    s->send_wants_read = 0; /* tried afresh each time round */
     while (unsent(s) > 0) {
         /* One line a send, so each line leaves in a TLS record of its own:
          * what the Wireshark lab shows, and what --pad pads. */
@@ -156,12 +149,8 @@ static int send_pending(struct session *s, int *rc)
         const char *nl = memchr(next, '\n', unsent(s));
         size_t len = nl ? (size_t)(nl - next) + 1 : unsent(s);
         ssize_t n = conn_send(s->conn, next, len);
-        if (n == CONN_WANT_WRITE)
+        if (n == CONN_WANT_WRITE || n == CONN_WANT_READ)
             return 1;
-        if (n == CONN_WANT_READ) {
-            s->send_wants_read = 1;
-            return 1;
-        }
         if (n <= 0) {
             /* The server may have said why before it went (a TLS alert such as
              * "certificate required", or a last line): read that first, so the
@@ -200,9 +189,9 @@ static int session_loop(struct session *s)
     for (;;) {
         if (!send_pending(s, &rc))
             return rc;
-        struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
-        if ((unsent(s) > 0 && !s->send_wants_read) || s->recv_wants_write)
-            p[0].events |= POLLOUT;
+        unsigned want = conn_events(s->conn, 1, unsent(s) > 0);
+        struct pollfd p[2] = {{.fd = fd, .events = (short)((want & CONN_READ ? POLLIN : 0) | (want & CONN_WRITE ? POLLOUT : 0))},
+                              {.fd = STDIN_FILENO, .events = POLLIN}};
         int nfds = (!s->input_done && unsent(s) < STDIN_HIGH) ? 2 : 1;
         int wait_ms = -1;
         if (s->input_done) {
@@ -219,14 +208,10 @@ static int session_loop(struct session *s)
             fprintf(stderr, "tlschat: poll failed: %s\n", strerror(errno));
             return 1;
         }
-        int readable = p[0].revents & (POLLIN | POLLHUP | POLLERR);
-        if (s->recv_wants_write && (p[0].revents & POLLOUT))
-            readable = 1;
-        if (readable) {
-            s->recv_wants_write = 0;
-            if (!receive(s, &rc))
-                return rc;
-        }
+        unsigned came = (p[0].revents & POLLIN ? CONN_READ : 0) | (p[0].revents & POLLOUT ? CONN_WRITE : 0) |
+                        (p[0].revents & (POLLHUP | POLLERR) ? CONN_HANGUP : 0);
+        if ((conn_ready(s->conn, came) & CONN_READ) && !receive(s, &rc))
+            return rc; /* what may be sent now is sent at the top of the loop */
         if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             read_input(s);
     }

@@ -1,12 +1,12 @@
 /* tlschat's command line: every value checked, every mistake one sentence. */
 #include "options.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "args.h"
+#include "commands.h"
 #include "version.h"
 
 static const char usage[] =
@@ -56,33 +56,25 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* "sha256:" (optional) and 64 hex digits, colons allowed, as tls.c takes it.
- * Checked here so that a mistyped --pin is a usage error (2), not a TLS failure. */
-static int pin_well_formed(const char *pin)
-{
-    size_t digits = 0;
-    if (strncmp(pin, "sha256:", 7) == 0)
-        pin += 7;
-    for (; *pin; pin++) {
-        if (*pin == ':')
-            continue;
-        if (!isxdigit((unsigned char)*pin))
-            return 0;
-        digits++;
-    }
-    return digits == 64;
-}
+/* tlschat's options, for the SSL layer's hints. */
+static const struct tls_words client_words = {
+    .cert = "--cert", .key = "--key", .ca = "--ca", .pin = "--pin", .servername = "--servername",
+    .versions = "--tls-min", .make_certs = MAKE_CERTS_COMMAND, .show_cert = SHOW_CERT_COMMAND,
+    .add_name = ADD_NAME_COMMAND,
+};
 
 int client_options_parse(struct client_options *o, int argc, char **argv)
 {
     const char *prog = "tlschat";
     int ca_given = 0;
+    char err[256];
     long n;
     int c;
     memset(o, 0, sizeof *o);
     o->port = "8443";
     o->timeout_s = 10;
     tls_config_init(&o->tls);
+    o->tls.words = &client_words;
     o->tls.ca_file = "certs/ca.crt";
     opterr = 0;
     optind = 1;
@@ -104,18 +96,18 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         case OPT_NICK: o->nick = optarg; break;
         case 'm': o->message = optarg; break;
         case OPT_TIMEOUT:
-            if ((n = args_number(prog, "--timeout", optarg, 1, 3600)) < 0)
-                return 2;
+            if (args_number("--timeout", optarg, 1, 3600, &n, err, sizeof err) < 0)
+                goto refused;
             o->timeout_s = (int)n;
             break;
         case 'q': o->quiet = 1; break;
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschat %s\n", TLSCHAT_VERSION); return 1;
         default:
-            switch (args_tls_option(prog, c, optarg, &o->tls)) {
+            switch (args_tls_option(c, optarg, &o->tls, err, sizeof err)) {
             case 1: break;
-            case 0: return args_refused(prog, c, argv[optind - 1]);
-            default: return 2;
+            case 0: args_refused(prog, c, argv[optind - 1], err, sizeof err); goto refused;
+            default: goto refused;
             }
             break;
         }
@@ -131,21 +123,21 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     }
     if (optind < argc) {
         o->port = argv[optind++];
-        if (args_number(prog, "PORT", o->port, 1, 65535) < 0)
-            return 2;
+        if (args_number("PORT", o->port, 1, 65535, &n, err, sizeof err) < 0)
+            goto refused;
     }
     if (optind < argc) {
         fprintf(stderr, "%s: unexpected argument '%s' (see tlschat --help)\n", prog, argv[optind]);
         return 2;
     }
-    if (args_tls_range(prog, &o->tls) < 0)
-        return 2;
+    if (args_tls_range(&o->tls, err, sizeof err) < 0)
+        goto refused;
     /* A pin alone is a complete identity check; the default CA is then not needed. */
     if (o->tls.pin && !ca_given)
         o->tls.ca_file = NULL;
-    if (o->tls.pin && !pin_well_formed(o->tls.pin)) {
-        fprintf(stderr, "%s: --pin '%s' is not a SHA-256 fingerprint: expected sha256: and 64 hex digits (scripts/show-cert.sh prints it)\n",
-                prog, o->tls.pin);
+    /* Checked here too, so that a mistyped --pin is a usage error (2), not a TLS failure. */
+    if (o->tls.pin && tls_pin_parse(o->tls.pin, NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: --pin %s (%s prints it)\n", prog, err, SHOW_CERT_COMMAND);
         return 2;
     }
     if (o->tls.insecure && o->tls.pin) {
@@ -163,4 +155,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
         return 2;
     }
     return 0;
+refused:
+    fprintf(stderr, "%s: %s\n", prog, err);
+    return 2;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "conn.h"
 #include "linebuf.h"
 #include "net.h"
@@ -30,11 +31,18 @@ static inline void example_usage(const char *prog, int server)
                    : " [--ca FILE] [--servername NAME] [--cert FILE --key FILE] [-m TEXT]");
 }
 
+/* The examples' options, for the SSL layer's hints. */
+static const struct tls_words example_words = {
+    .cert = "--cert", .key = "--key", .ca = "--ca", .servername = "--servername",
+    .make_certs = MAKE_CERTS_COMMAND, .show_cert = SHOW_CERT_COMMAND, .add_name = ADD_NAME_COMMAND,
+};
+
 /* Parses argv; exits 2 on a usage error. */
 static inline void example_parse(struct example *ex, int argc, char **argv, int server)
 {
     memset(ex, 0, sizeof *ex);
     tls_config_init(&ex->cfg);
+    ex->cfg.words = &example_words;
     ex->host = "127.0.0.1";
     ex->port = "8000";
     ex->message = "Hi server!";

@@ -1,52 +1,64 @@
-/* args: command-line values, checked whole, refused in one sentence. */
+/* args: command-line values, checked whole, refused in one sentence. The TLS
+ * values are checked by the SSL layer's own checkers, so both agree. */
 #include "args.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "seterr.h"
 #include "tls.h"
 
-long args_number(const char *prog, const char *opt, const char *v, long min, long max)
+int args_number(const char *opt, const char *v, long min, long max, long *n, char *err, size_t errlen)
 {
     char *end;
     errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < min || n > max) {
-        fprintf(stderr, "%s: %s wants a whole number from %ld to %ld, not '%s'\n", prog, opt, min, max, v);
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < min || x > max) {
+        set_err(err, errlen, "%s wants a whole number from %ld to %ld, not '%s'", opt, min, max, v);
         return -1;
     }
-    return n;
+    *n = x;
+    return 0;
 }
 
-int args_tls_option(const char *prog, int c, const char *value, struct tls_config *cfg)
+static int version_option(const char *opt, const char *value, int *out, char *err, size_t errlen)
 {
+    int v = tls_version_parse(value);
+    if (v < 0) {
+        set_err(err, errlen, "%s takes 1.2 or 1.3, not '%s'", opt, value);
+        return -1;
+    }
+    *out = v;
+    return 1;
+}
+
+int args_tls_option(int c, const char *value, struct tls_config *cfg, char *err, size_t errlen)
+{
+    char why[160];
     long n;
-    int v;
     if (c < ARGS_TLS_MIN || c > ARGS_PAD)
         return 0;
     if (!value) {
-        fprintf(stderr, "%s: a TLS option needs a value (see %s --help)\n", prog, prog);
+        set_err(err, errlen, "a TLS option needs a value");
         return -1;
     }
     switch (c) {
     case ARGS_TLS_MIN:
-        if ((v = args_tls_version(prog, "--tls-min", value)) < 0)
-            return -1;
-        cfg->min_version = v;
-        return 1;
+        return version_option("--tls-min", value, &cfg->min_version, err, errlen);
     case ARGS_TLS_MAX:
-        if ((v = args_tls_version(prog, "--tls-max", value)) < 0)
-            return -1;
-        cfg->max_version = v;
-        return 1;
+        return version_option("--tls-max", value, &cfg->max_version, err, errlen);
     case ARGS_KEYLOG:
         cfg->keylog_file = value;
         return 1;
     case ARGS_PAD:
-        if ((n = args_number(prog, "--pad", value, 1, 16384)) < 0)
+        if (args_number("--pad", value, 1, LONG_MAX, &n, err, errlen) < 0)
             return -1;
+        if (tls_pad_check((size_t)n, why, sizeof why) < 0) {
+            set_err(err, errlen, "--pad %s: %s", value, why);
+            return -1;
+        }
         cfg->pad = (size_t)n;
         return 1;
     default:
@@ -54,30 +66,22 @@ int args_tls_option(const char *prog, int c, const char *value, struct tls_confi
     }
 }
 
-int args_refused(const char *prog, int c, const char *typed)
+int args_refused(const char *prog, int c, const char *typed, char *err, size_t errlen)
 {
     if (c == ':')
-        fprintf(stderr, "%s: %s needs a value (see %s --help)\n", prog, typed, prog);
+        set_err(err, errlen, "%s needs a value (see %s --help)", typed, prog);
     else
-        fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", prog, typed, prog);
+        set_err(err, errlen, "unknown option '%s' (see %s --help)", typed, prog);
     return 2;
 }
 
-int args_tls_range(const char *prog, const struct tls_config *cfg)
+int args_tls_range(const struct tls_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->max_version && cfg->max_version < cfg->min_version) {
-        fprintf(stderr, "%s: --tls-max is below --tls-min: no TLS version is left\n", prog);
+    char why[160];
+    if (tls_version_check(cfg->min_version, cfg->max_version, why, sizeof why) < 0) {
+        /* Both were parsed as known versions: the range itself is empty. */
+        set_err(err, errlen, "--tls-max is below --tls-min: no TLS version is left");
         return -1;
     }
     return 0;
-}
-
-int args_tls_version(const char *prog, const char *opt, const char *v)
-{
-    if (!strcmp(v, "1.2"))
-        return TLS_V1_2;
-    if (!strcmp(v, "1.3"))
-        return TLS_V1_3;
-    fprintf(stderr, "%s: %s takes 1.2 or 1.3, not '%s'\n", prog, opt, v);
-    return -1;
 }

@@ -40,7 +40,7 @@ static int resolve(const char *host, const char *port, int passive, struct addri
 static int open_listener(const struct addrinfo *ai, int backlog, char *err, size_t errlen)
 {
     char where[NET_ADDRSTRLEN];
-    net_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+    net_addr_text(ai->ai_addr, where, sizeof where);
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
         set_err(err, errlen, "cannot make a socket for %s: %s", where, strerror(errno));
@@ -53,9 +53,9 @@ static int open_listener(const struct addrinfo *ai, int backlog, char *err, size
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
         int e = errno;
-        const char *hint = e == EADDRINUSE   ? " (is another server running? pick another --port)"
-                           : e == EACCES      ? " (ports below 1024 need root: pick --port 1024 or above)"
-                           : e == EADDRNOTAVAIL ? " (this machine has no such address: check --listen)"
+        const char *hint = e == EADDRINUSE     ? " (is another server running? pick another port)"
+                           : e == EACCES        ? " (ports below 1024 need root: pick a port from 1024 up)"
+                           : e == EADDRNOTAVAIL ? " (this machine has no such address: listen on one of its own)"
                                                 : "";
         set_err(err, errlen, "cannot listen on %s: %s%s", where, strerror(e), hint);
         close(fd);
@@ -155,29 +155,101 @@ int net_accept(int lfd, char *err, size_t errlen)
     }
 }
 
-/* connect(2) that gives up after timeout_ms; returns 0 or an errno. */
-static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
+int net_resolve(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *sslen, char *err,
+                size_t errlen)
 {
-    if (timeout_ms <= 0)
-        return connect(fd, sa, len) == 0 ? 0 : errno;
-    net_set_nonblocking(fd, 1);
-    int rc = connect(fd, sa, len);
-    int e = rc == 0 ? 0 : errno;
-    if (e == EINPROGRESS) {
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        do
-            rc = poll(&p, 1, timeout_ms);
-        while (rc < 0 && errno == EINTR);
-        if (rc == 0) {
-            e = ETIMEDOUT;
-        } else {
-            socklen_t el = sizeof e;
-            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
-                e = errno;
-        }
+    struct addrinfo *res;
+    if (resolve(host, port, 0, &res, err, errlen) < 0)
+        return -1;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sslen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+/* A failed connect as a sentence. */
+static void connect_error(int e, const char *where, int timeout_ms, char *err, size_t errlen)
+{
+    if (e == ECONNREFUSED)
+        set_err(err, errlen, "connection refused by %s (is the server running, and on that port?)", where);
+    else if (e == ETIMEDOUT && timeout_ms > 0)
+        set_err(err, errlen, "timed out after %d.%d s connecting to %s (is the address right, or a firewall in the way?)",
+                timeout_ms / 1000, (timeout_ms % 1000) / 100, where);
+    else if (e == ETIMEDOUT)
+        set_err(err, errlen, "timed out connecting to %s (is the address right, or a firewall in the way?)", where);
+    else if (e == ENETUNREACH || e == EHOSTUNREACH)
+        set_err(err, errlen, "cannot reach %s: %s (check the address and your network)", where, strerror(e));
+    else if (e == EMFILE || e == ENFILE)
+        set_err(err, errlen, "cannot connect to %s: %s (raise the limit with ulimit -n)", where, strerror(e));
+    else if (e == EADDRNOTAVAIL)
+        set_err(err, errlen, "cannot connect to %s: %s (out of local ports)", where, strerror(e));
+    else
+        set_err(err, errlen, "cannot connect to %s: %s", where, strerror(e));
+}
+
+int net_connect_start(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen)
+{
+    char where[NET_ADDRSTRLEN];
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        set_nodelay(fd);
+        if (connect(fd, sa, salen) == 0 || errno == EINPROGRESS)
+            return fd;
+    }
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    net_addr_text(sa, where, sizeof where);
+    connect_error(e, where, 0, err, errlen);
+    errno = e;
+    return -1;
+}
+
+int net_connect_finish(int fd, char *err, size_t errlen)
+{
+    int e = 0;
+    socklen_t el = sizeof e;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+        e = errno;
+    if (e) {
+        char where[NET_ADDRSTRLEN];
+        net_peer_text(fd, where, sizeof where);
+        connect_error(e, where, 0, err, errlen);
+        return -1;
+    }
+    /* A writable event from a batch in which this fd number was reused is not
+     * a finished connect: only a socket with a peer is connected. */
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    return getpeername(fd, (struct sockaddr *)&ss, &len) == 0 ? 1 : 0;
+}
+
+/* One address: start, wait up to timeout_ms (0: no limit), finish. Returns a
+ * blocking connected fd, or -1 with the errno in *e. */
+static int connect_one(const struct addrinfo *ai, int timeout_ms, int *e)
+{
+    char ignored[8];
+    int fd = net_connect_start(ai->ai_addr, ai->ai_addrlen, ignored, sizeof ignored);
+    if (fd < 0) {
+        *e = errno;
+        return -1;
+    }
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    int rc;
+    do
+        rc = poll(&p, 1, timeout_ms > 0 ? timeout_ms : -1);
+    while (rc < 0 && errno == EINTR);
+    socklen_t el = sizeof *e;
+    if (rc == 0)
+        *e = ETIMEDOUT;
+    else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, e, &el) < 0)
+        *e = errno;
+    if (*e) {
+        close(fd);
+        return -1;
     }
     net_set_nonblocking(fd, 0);
-    return e;
+    return fd;
 }
 
 int net_connect(const char *host, const char *port, int timeout_ms, char *err, size_t errlen)
@@ -187,38 +259,14 @@ int net_connect(const char *host, const char *port, int timeout_ms, char *err, s
         return -1;
     int fd = -1, e = 0;
     char where[NET_ADDRSTRLEN] = "";
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            e = errno;
-            continue;
-        }
-        net_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
-        e = connect_timeout(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms);
-        if (e == 0)
-            break;
-        close(fd);
-        fd = -1;
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        net_addr_text(ai->ai_addr, where, sizeof where);
+        fd = connect_one(ai, timeout_ms, &e);
     }
     freeaddrinfo(res);
-    if (fd >= 0) {
-        set_nodelay(fd);
-        return fd;
-    }
-    char secs[32];
-    snprintf(secs, sizeof secs, "%d.%d s", timeout_ms / 1000, (timeout_ms % 1000) / 100);
-    if (e == ECONNREFUSED)
-        set_err(err, errlen, "connection refused by %s (is tlschatd running, and on port %s?)", where,
-                port);
-    else if (e == ETIMEDOUT)
-        set_err(err, errlen, "timed out after %s connecting to %s (is the address right, or a firewall in the way?)",
-                secs, where);
-    else if (e == ENETUNREACH || e == EHOSTUNREACH)
-        set_err(err, errlen, "cannot reach %s: %s (check the address and your network)", where,
-                strerror(e));
-    else
-        set_err(err, errlen, "cannot connect to %s: %s", where[0] ? where : host, strerror(e));
-    return -1;
+    if (fd < 0)
+        connect_error(e, where[0] ? where : host, timeout_ms, err, errlen);
+    return fd;
 }
 
 int net_set_nonblocking(int fd, int on)
@@ -230,11 +278,10 @@ int net_set_nonblocking(int fd, int on)
     return fcntl(fd, F_SETFL, fl);
 }
 
-void net_addr_text(const struct sockaddr *sa, socklen_t salen, char *buf, size_t buflen)
+void net_addr_text(const struct sockaddr *sa, char *buf, size_t buflen)
 {
     char host[INET6_ADDRSTRLEN] = "?";
     unsigned port;
-    (void)salen;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
         inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
@@ -255,7 +302,7 @@ void net_peer_text(int fd, char *buf, size_t buflen)
     struct sockaddr_storage ss = {0};
     socklen_t len = sizeof ss;
     if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-        net_addr_text((struct sockaddr *)&ss, len, buf, buflen);
+        net_addr_text((struct sockaddr *)&ss, buf, buflen);
     else
         snprintf(buf, buflen, "(unknown peer)");
 }
@@ -265,7 +312,7 @@ void net_local_text(int fd, char *buf, size_t buflen)
     struct sockaddr_storage ss = {0};
     socklen_t len = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-        net_addr_text((struct sockaddr *)&ss, len, buf, buflen);
+        net_addr_text((struct sockaddr *)&ss, buf, buflen);
     else
         snprintf(buf, buflen, "(unknown address)");
 }

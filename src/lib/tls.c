@@ -1,7 +1,7 @@
 /* tls: struct tls_config to an SSL_CTX with secure defaults, peer verification,
  * key logging, session summaries, and OpenSSL errors turned into sentences. */
 #define _GNU_SOURCE
-#include "tls.h"
+#include "tls_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,20 +20,33 @@
 #include "net.h"
 #include "seterr.h"
 
-#define PIN_HEX_LEN 64
+#define PIN_HEX_LEN (2 * TLS_SHA256_LEN)
 
 struct tls {
     SSL_CTX *ctx;
     int server;
     char *cert_file, *key_file, *ca_file, *client_ca_file;
-    unsigned char pin[32];
+    unsigned char pin[TLS_SHA256_LEN];
     int has_pin;
     int insecure;
     int min_version, max_version;
     size_t pad;
     FILE *keylog; /* NSS key log, opened once, shared by every session */
+    struct tls_words words;
     char verified_by[300];
 };
+
+static const struct tls_words no_words;
+
+/* " with --cert", or "" where the program has no such option. */
+static const char *with_option(const char *opt, char *buf, size_t len)
+{
+    if (!opt)
+        return "";
+    snprintf(buf, len, " with %s", opt);
+    return buf;
+}
+
 
 static char *dup_or_null(const char *s)
 {
@@ -80,17 +93,15 @@ static int open_keylog(struct tls *t, const struct tls_config *cfg, char *err, s
     return 0;
 }
 
-static int parse_pin(struct tls *t, const char *pin, char *err, size_t errlen)
+int tls_pin_parse(const char *text, unsigned char *sha256, char *err, size_t errlen)
 {
-    const char *hex = pin;
-    if (strncmp(hex, "sha256:", 7) == 0)
-        hex += 7;
+    const char *hex = strncmp(text, "sha256:", 7) == 0 ? text + 7 : text;
     size_t n = 0;
-    unsigned char out[32];
+    unsigned char out[TLS_SHA256_LEN];
     for (const char *p = hex; *p; p++) {
         if (*p == ':')
             continue; /* accept openssl's AA:BB:.. form too */
-        if (!isxdigit((unsigned char)*p) || n >= 2 * sizeof out) {
+        if (!isxdigit((unsigned char)*p) || n >= PIN_HEX_LEN) {
             n = 0;
             break;
         }
@@ -102,12 +113,47 @@ static int parse_pin(struct tls *t, const char *pin, char *err, size_t errlen)
         n++;
     }
     if (n != PIN_HEX_LEN) {
-        set_err(err, errlen, "--pin '%s' is not a SHA-256 fingerprint: expected sha256: and 64 hex digits (scripts/show-cert.sh prints it)",
-                pin);
+        set_err(err, errlen, "'%s' is not a SHA-256 fingerprint: expected sha256: and 64 hex digits", text);
         return -1;
     }
-    memcpy(t->pin, out, sizeof out);
-    t->has_pin = 1;
+    if (sha256)
+        memcpy(sha256, out, sizeof out);
+    return 0;
+}
+
+int tls_version_parse(const char *text)
+{
+    if (!strcmp(text, "1.2"))
+        return TLS_V1_2;
+    if (!strcmp(text, "1.3"))
+        return TLS_V1_3;
+    return -1;
+}
+
+int tls_version_check(int min_version, int max_version, char *err, size_t errlen)
+{
+    if (min_version != TLS_V1_2 && min_version != TLS_V1_3) {
+        set_err(err, errlen, "the lowest TLS version must be 1.2 or 1.3");
+        return -1;
+    }
+    if (max_version && max_version != TLS_V1_2 && max_version != TLS_V1_3) {
+        set_err(err, errlen, "the highest TLS version must be 1.2 or 1.3");
+        return -1;
+    }
+    if (max_version && max_version < min_version) {
+        set_err(err, errlen, "the highest TLS version is below the lowest: no TLS version is left");
+        return -1;
+    }
+    return 0;
+}
+
+int tls_pad_check(size_t pad, char *err, size_t errlen)
+{
+    if (pad > TLS_PAD_MAX) {
+        set_err(err, errlen, "a padding block of %zu bytes is larger than a TLS record (the most is %d)", pad,
+                TLS_PAD_MAX);
+        return -1;
+    }
     return 0;
 }
 
@@ -125,8 +171,8 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
     X509 *leaf = X509_STORE_CTX_get_current_cert(store);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (!leaf || !X509_digest(leaf, EVP_sha256(), md, &mdlen) || mdlen != 32 ||
-        memcmp(md, t->pin, 32) != 0) {
+    if (!leaf || !X509_digest(leaf, EVP_sha256(), md, &mdlen) || mdlen != TLS_SHA256_LEN ||
+        memcmp(md, t->pin, TLS_SHA256_LEN) != 0) {
         X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
         return 0;
     }
@@ -144,35 +190,45 @@ static int no_client_cert(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
     return 0;
 }
 
-static int read_error(const char *what, const char *path, const char *option, char *err,
+/* Why a file could not be used, with what the user can do about it. option is
+ * the program's option that names the file (NULL: it has none). */
+static int read_error(const struct tls *t, const char *what, const char *path, const char *option, char *err,
                       size_t errlen)
 {
+    char with[64];
+    const char *w = with_option(option, with, sizeof with);
     FILE *f = fopen(path, "r");
     if (!f) {
-        const char *hint = errno == ENOENT ? " (make certificates with scripts/gen-certs.sh or 'make certs', or name the file with "
-                                           : " (check its permissions, or name another file with ";
-        set_err(err, errlen, "cannot read the %s '%s': %s%s%s)", what, path, strerror(errno), hint,
-                option);
+        int e = errno;
+        if (e == ENOENT && t->words.make_certs)
+            set_err(err, errlen, "cannot read the %s '%s': %s (make certificates with %s, or name the file%s)", what,
+                    path, strerror(e), t->words.make_certs, w);
+        else if (e == ENOENT)
+            set_err(err, errlen, "cannot read the %s '%s': %s (make certificates first, or name another file%s)",
+                    what, path, strerror(e), w);
+        else
+            set_err(err, errlen, "cannot read the %s '%s': %s (check its permissions, or name another file%s)",
+                    what, path, strerror(e), w);
     } else {
         struct stat st; /* fopen "r" succeeds on a directory */
         int dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
         fclose(f);
         unsigned long e = ERR_peek_last_error();
         if (dir)
-            set_err(err, errlen, "the %s '%s' is a directory: name the file itself with %s", what, path, option);
+            set_err(err, errlen, "the %s '%s' is a directory: name the file itself%s", what, path, w);
         else
-            set_err(err, errlen, "the %s '%s' is not valid PEM (%s): is it the right file for %s?", what, path,
-                    e ? ERR_reason_error_string(e) : "unreadable", option);
+            set_err(err, errlen, "the %s '%s' is not valid PEM (%s): is it the right file%s%s?", what, path,
+                    e ? ERR_reason_error_string(e) : "unreadable", option ? " for " : "", option ? option : "");
     }
     ERR_clear_error();
     return -1;
 }
 
-static int load_cert_and_key(SSL_CTX *ctx, const char *cert, const char *key, char *err,
+static int load_cert_and_key(const struct tls *t, SSL_CTX *ctx, const char *cert, const char *key, char *err,
                              size_t errlen)
 {
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
-        return read_error("certificate", cert, "--cert", err, errlen);
+        return read_error(t, "certificate", cert, t->words.cert, err, errlen);
     if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
         unsigned long e = ERR_peek_last_error();
         if (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH) {
@@ -181,7 +237,7 @@ static int load_cert_and_key(SSL_CTX *ctx, const char *cert, const char *key, ch
                     key, cert);
             return -1;
         }
-        return read_error("private key", key, "--key", err, errlen);
+        return read_error(t, "private key", key, t->words.key, err, errlen);
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
         ERR_clear_error();
@@ -215,13 +271,13 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         SSL_CTX_set_keylog_callback(ctx, keylog_line);
 
     if (t->server) {
-        if (load_cert_and_key(ctx, t->cert_file, t->key_file, err, errlen) < 0)
+        if (load_cert_and_key(t, ctx, t->cert_file, t->key_file, err, errlen) < 0)
             goto fail;
         if (t->client_ca_file) {
             STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(t->client_ca_file);
             if (!names || SSL_CTX_load_verify_locations(ctx, t->client_ca_file, NULL) != 1) {
                 sk_X509_NAME_pop_free(names, X509_NAME_free);
-                read_error("client CA", t->client_ca_file, "--client-ca", err, errlen);
+                read_error(t, "client CA", t->client_ca_file, t->words.client_ca, err, errlen);
                 goto fail;
             }
             SSL_CTX_set_client_CA_list(ctx, names);
@@ -232,7 +288,7 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         SSL_CTX_set_num_tickets(ctx, 0);
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     } else {
-        if (t->cert_file && load_cert_and_key(ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
+        if (t->cert_file && load_cert_and_key(t, ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
                                               err, errlen) < 0)
             goto fail;
         if (!t->cert_file)
@@ -241,7 +297,7 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
             SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
         } else {
             if (t->ca_file && SSL_CTX_load_verify_locations(ctx, t->ca_file, NULL) != 1) {
-                read_error("CA certificate", t->ca_file, "--ca", err, errlen);
+                read_error(t, "CA certificate", t->ca_file, t->words.ca, err, errlen);
                 goto fail;
             }
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
@@ -269,30 +325,33 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     t->min_version = cfg->min_version;
     t->max_version = cfg->max_version;
     t->pad = cfg->pad;
-    if (cfg->min_version != TLS_V1_2 && cfg->min_version != TLS_V1_3) {
-        set_err(err, errlen, "unknown minimum TLS version (use 1.2 or 1.3)");
+    t->words = cfg->words ? *cfg->words : no_words;
+    if (tls_version_check(cfg->min_version, cfg->max_version, err, errlen) < 0 ||
+        tls_pad_check(cfg->pad, err, errlen) < 0)
         goto fail;
-    }
-    if (cfg->max_version && cfg->max_version != TLS_V1_2 && cfg->max_version != TLS_V1_3) {
-        set_err(err, errlen, "unknown maximum TLS version (use 1.2 or 1.3)");
-        goto fail;
-    }
-    if (cfg->max_version && cfg->max_version < cfg->min_version) {
-        set_err(err, errlen, "the maximum TLS version is below the minimum: no version is left (check --tls-min and --tls-max)");
-        goto fail;
-    }
-    if (cfg->pad > 16384) {
-        set_err(err, errlen, "padding block %zu is larger than a TLS record (use 1-16384)", cfg->pad);
-        goto fail;
-    }
     if (server && !cfg->cert_file) {
-        set_err(err, errlen, "a TLS server needs a certificate (--cert and --key)");
+        if (t->words.cert && t->words.key)
+            set_err(err, errlen, "a TLS server needs a certificate (%s and %s)", t->words.cert, t->words.key);
+        else
+            set_err(err, errlen, "a TLS server needs a certificate and its key");
         goto fail;
     }
-    if (!server && cfg->pin && parse_pin(t, cfg->pin, err, errlen) < 0)
-        goto fail;
+    if (!server && cfg->pin) {
+        char why[200];
+        if (tls_pin_parse(cfg->pin, t->pin, why, sizeof why) < 0) {
+            set_err(err, errlen, "%s %s", t->words.pin ? t->words.pin : "the pin", why);
+            goto fail;
+        }
+        t->has_pin = 1;
+    }
     if (!server && !cfg->insecure && !cfg->ca_file && !t->has_pin) {
-        set_err(err, errlen, "nothing to verify the server with: name its CA with --ca, or its certificate with --pin");
+        if (t->words.ca && t->words.pin)
+            set_err(err, errlen, "nothing to verify the server with: name its CA with %s, or its certificate with %s",
+                    t->words.ca, t->words.pin);
+        else if (t->words.ca)
+            set_err(err, errlen, "nothing to verify the server with: name its CA with %s", t->words.ca);
+        else
+            set_err(err, errlen, "nothing to verify the server with: give the CA that signed it, or pin its certificate");
         goto fail;
     }
     if (open_keylog(t, cfg, err, errlen) < 0)
@@ -300,12 +359,13 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     if (!(t->ctx = make_ctx(t, err, errlen)))
         goto fail;
     if (!server) {
+        const char *pin_name = t->words.pin ? t->words.pin : "a pinned fingerprint";
         if (t->insecure)
             snprintf(t->verified_by, sizeof t->verified_by, "NOTHING (--insecure)");
         else if (t->has_pin && t->ca_file)
-            snprintf(t->verified_by, sizeof t->verified_by, "CA %s and --pin", t->ca_file);
+            snprintf(t->verified_by, sizeof t->verified_by, "CA %s and %s", t->ca_file, pin_name);
         else if (t->has_pin)
-            snprintf(t->verified_by, sizeof t->verified_by, "--pin");
+            snprintf(t->verified_by, sizeof t->verified_by, "%s", pin_name);
         else
             snprintf(t->verified_by, sizeof t->verified_by, "CA %s", t->ca_file);
     }
@@ -382,7 +442,10 @@ SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_
     if (!t->insecure && !pin_only && !(servername && *servername)) {
         /* A CA vouches for names: with no name to check, any certificate it
          * ever signed would pass. Fail closed. */
-        set_err(err, errlen, "no server name to verify the certificate against: pass --servername NAME");
+        if (t->words.servername)
+            set_err(err, errlen, "no server name to verify the certificate against: pass %s NAME", t->words.servername);
+        else
+            set_err(err, errlen, "no server name to verify the certificate against: connect by the name it lists");
         SSL_free(ssl);
         return NULL;
     }
@@ -404,7 +467,8 @@ SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_
     return ssl;
 }
 
-static const char *verify_hint(long v)
+/* What to do about a failed verification, in the program's words. */
+static const char *verify_hint(const struct tls_words *w, long v, char *buf, size_t len)
 {
     switch (v) {
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
@@ -413,21 +477,48 @@ static const char *verify_hint(long v)
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-        return "does --ca name the CA that signed the server?";
+        if (!w->ca)
+            return "is the CA trusted here the one that signed the server?";
+        snprintf(buf, len, "does %s name the CA that signed the server?", w->ca);
+        return buf;
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
-        return "connect by a name the certificate lists (scripts/show-cert.sh shows them), pass --servername, or remake it with gen-certs.sh --san";
+        snprintf(buf, len, "connect by a name the certificate lists%s%s%s%s%s%s%s", w->show_cert ? " (" : "",
+                 w->show_cert ? w->show_cert : "", w->show_cert ? " shows them)" : "",
+                 w->servername ? ", pass " : "", w->servername ? w->servername : "",
+                 w->add_name ? ", or remake it with " : "", w->add_name ? w->add_name : "");
+        return buf;
     case X509_V_ERR_CERT_HAS_EXPIRED:
-        return "make a new certificate with scripts/gen-certs.sh, or check this machine's clock";
+        if (!w->make_certs)
+            return "make a new certificate, or check this machine's clock";
+        snprintf(buf, len, "make a new certificate with %s, or check this machine's clock", w->make_certs);
+        return buf;
     case X509_V_ERR_CERT_NOT_YET_VALID:
         return "is this machine's clock right?";
     case X509_V_ERR_APPLICATION_VERIFICATION:
-        return "the server certificate is not the one --pin names: check who you are talking to";
+        snprintf(buf, len, "the server certificate is not the one %s names: check who you are talking to",
+                 w->pin ? w->pin : "the pin");
+        return buf;
     case X509_V_ERR_INVALID_PURPOSE:
-        return "the certificate is not made for this use: remake it with scripts/gen-certs.sh";
+        if (!w->make_certs)
+            return "the certificate is not made for this use: make a server certificate";
+        snprintf(buf, len, "the certificate is not made for this use: remake it with %s", w->make_certs);
+        return buf;
     default:
-        return "check the certificates with scripts/show-cert.sh";
+        if (!w->show_cert)
+            return "check the certificates";
+        snprintf(buf, len, "check the certificates with %s", w->show_cert);
+        return buf;
     }
+}
+
+/* "(--ca)": the option in brackets, or nothing. */
+static const char *bracketed(const char *opt, char *buf, size_t len)
+{
+    if (!opt)
+        return "";
+    snprintf(buf, len, " (%s)", opt);
+    return buf;
 }
 
 void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
@@ -442,6 +533,9 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
      * every failure would look like a handshake failure. The handshake state
      * stays TLS_ST_OK once the handshake is over. */
     int in_handshake = SSL_get_state(ssl) != TLS_ST_OK;
+    const struct tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    const struct tls_words *w = t ? &t->words : &no_words;
+    char hint[400], opt[64];
 
     if (!server && v == X509_V_ERR_APPLICATION_VERIFICATION && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         char fp[80] = "unknown";
@@ -452,20 +546,26 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
         if (len > 0)
             tls_fingerprint_text(der, (size_t)len, fp, sizeof fp);
         OPENSSL_free(der);
-        set_err(err, errlen, "the server certificate does not match --pin: it is %s (check who you are talking to)", fp);
+        set_err(err, errlen, "the server certificate does not match %s: it is %s (check who you are talking to)",
+                w->pin ? w->pin : "the pin", fp);
     } else if (!server && v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         set_err(err, errlen, "certificate verify failed: %s (%s)", X509_verify_cert_error_string(v),
-                verify_hint(v));
+                verify_hint(w, v, hint, sizeof hint));
     } else if (server && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         set_err(err, errlen, "client certificate verify failed: %s", X509_verify_cert_error_string(v));
     } else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
-        set_err(err, errlen, "the client sent no certificate, and this server requires one (--client-ca)");
+        set_err(err, errlen, "the client sent no certificate, and this server requires one%s",
+                bracketed(w->client_ca, opt, sizeof opt));
     } else if (reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED) {
-        set_err(err, errlen, "the server requires a client certificate: pass --cert and --key");
+        if (w->cert && w->key)
+            set_err(err, errlen, "the server requires a client certificate: pass %s and %s", w->cert, w->key);
+        else
+            set_err(err, errlen, "the server requires a client certificate");
     } else if (reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA || reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
                reason == SSL_R_TLSV1_ALERT_DECRYPT_ERROR || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
                reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN ||
                reason == SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE) {
+        /* The peer's options: a client's --ca, a server's --client-ca. */
         set_err(err, errlen, "%s rejected our certificate (%s): %s", peer, ERR_reason_error_string(e),
                 server ? "does the client trust the CA that signed this server (--ca), and connect by a name the certificate lists?"
                        : "was it signed by the CA the server trusts (--client-ca)?");
@@ -478,7 +578,10 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
         set_err(err, errlen, "the client did not speak TLS (%s)", ERR_reason_error_string(e));
     } else if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
                reason == SSL_R_NO_PROTOCOLS_AVAILABLE) {
-        set_err(err, errlen, "%s does not support this TLS version (check --tls-min on both sides)", peer);
+        if (w->versions)
+            set_err(err, errlen, "%s does not support this TLS version (check %s on both sides)", peer, w->versions);
+        else
+            set_err(err, errlen, "%s does not support this TLS version (check the versions both sides allow)", peer);
     } else if (reason == SSL_R_NO_SHARED_CIPHER) {
         set_err(err, errlen, "no cipher or key type in common with %s (%s)", peer, ERR_reason_error_string(e));
     } else if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE) {
@@ -557,5 +660,6 @@ void tls_ssl_summary(SSL *ssl, struct tls_summary *s)
         tls_fingerprint_text(der, (size_t)len, s->fingerprint, sizeof s->fingerprint);
     OPENSSL_free(der);
     X509_free(peer);
-    s->verified = SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE;
+    /* Checked (not --insecure, or a server that asked for a certificate) and passed. */
+    s->verified = SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE && SSL_get_verify_result(ssl) == X509_V_OK;
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "args.h"
+#include "chat.h"
+#include "commands.h"
 #include "version.h"
 
 static const char usage[] =
@@ -62,22 +64,29 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* tlschatd's options, for the SSL layer's hints. */
+static const struct tls_words server_words = {
+    .cert = "--cert", .key = "--key", .client_ca = "--client-ca", .versions = "--tls-min",
+    .make_certs = MAKE_CERTS_COMMAND, .show_cert = SHOW_CERT_COMMAND,
+};
+
 int server_options_parse(struct server_options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->listen = "localhost";
     o->port = "8443";
-    o->mode = CHAT_MODE_CHAT;
     o->max_clients = 10000;
     o->max_line = 4096;
     o->max_queue = 1 << 20;
     o->handshake_timeout = 10;
     o->verbosity = 1;
     tls_config_init(&o->tls);
+    o->tls.words = &server_words;
     o->tls.cert_file = "certs/server.crt";
     o->tls.key_file = "certs/server.key";
 
     const char *prog = "tlschatd";
+    char err[256];
     long n;
     int c;
     opterr = 0;
@@ -86,8 +95,8 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
         switch (c) {
         case 'l': o->listen = optarg; break;
         case 'p':
-            if (args_number(prog, "--port", optarg, 0, 65535) < 0)
-                return 2;
+            if (args_number("--port", optarg, 0, 65535, &n, err, sizeof err) < 0)
+                goto refused;
             o->port = optarg;
             break;
         case OPT_CERT: o->tls.cert_file = optarg; break;
@@ -95,38 +104,36 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
         case OPT_CLIENT_CA: o->tls.client_ca_file = optarg; break;
         case OPT_PLAIN: o->plain = 1; break;
         case OPT_MODE:
-            if (!strcmp(optarg, "chat"))
-                o->mode = CHAT_MODE_CHAT;
-            else if (!strcmp(optarg, "echo"))
-                o->mode = CHAT_MODE_ECHO;
+            if (!strcmp(optarg, "chat") || !strcmp(optarg, "echo"))
+                o->echo = !strcmp(optarg, "echo");
             else {
                 fprintf(stderr, "%s: --mode takes chat or echo, not '%s'\n", prog, optarg);
                 return 2;
             }
             break;
         case OPT_MAX_CLIENTS:
-            if ((n = args_number(prog, "--max-clients", optarg, 1, 1000000)) < 0)
-                return 2;
+            if (args_number("--max-clients", optarg, 1, 1000000, &n, err, sizeof err) < 0)
+                goto refused;
             o->max_clients = (size_t)n;
             break;
         case OPT_MAX_LINE:
-            if ((n = args_number(prog, "--max-line", optarg, 16, CHAT_LINE_MAX)) < 0)
-                return 2;
+            if (args_number("--max-line", optarg, 16, CHAT_LINE_MAX, &n, err, sizeof err) < 0)
+                goto refused;
             o->max_line = (size_t)n;
             break;
         case OPT_MAX_QUEUE:
-            if ((n = args_number(prog, "--max-queue", optarg, 4096, 1L << 30)) < 0)
-                return 2;
+            if (args_number("--max-queue", optarg, 4096, 1L << 30, &n, err, sizeof err) < 0)
+                goto refused;
             o->max_queue = (size_t)n;
             break;
         case OPT_HS_TIMEOUT:
-            if ((n = args_number(prog, "--handshake-timeout", optarg, 1, 3600)) < 0)
-                return 2;
+            if (args_number("--handshake-timeout", optarg, 1, 3600, &n, err, sizeof err) < 0)
+                goto refused;
             o->handshake_timeout = (unsigned)n;
             break;
         case OPT_IDLE_TIMEOUT:
-            if ((n = args_number(prog, "--idle-timeout", optarg, 0, 86400L * 7)) < 0)
-                return 2;
+            if (args_number("--idle-timeout", optarg, 0, 86400L * 7, &n, err, sizeof err) < 0)
+                goto refused;
             o->idle_timeout = (unsigned)n;
             break;
         case 'v': o->verbosity = 2; break;
@@ -134,10 +141,10 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschatd %s\n", TLSCHAT_VERSION); return 1;
         default:
-            switch (args_tls_option(prog, c, optarg, &o->tls)) {
+            switch (args_tls_option(c, optarg, &o->tls, err, sizeof err)) {
             case 1: break;
-            case 0: return args_refused(prog, c, argv[optind - 1]);
-            default: return 2;
+            case 0: args_refused(prog, c, argv[optind - 1], err, sizeof err); goto refused;
+            default: goto refused;
             }
             break;
         }
@@ -146,11 +153,14 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
         fprintf(stderr, "%s: unexpected argument '%s' (see tlschatd --help)\n", prog, argv[optind]);
         return 2;
     }
-    if (args_tls_range(prog, &o->tls) < 0)
-        return 2;
+    if (args_tls_range(&o->tls, err, sizeof err) < 0)
+        goto refused;
     if (o->plain && (o->tls.client_ca_file || o->tls.keylog_file || o->tls.pad)) {
         fprintf(stderr, "%s: --plain cannot go with --client-ca, --keylog or --pad: they are TLS settings\n", prog);
         return 2;
     }
     return 0;
+refused:
+    fprintf(stderr, "%s: %s\n", prog, err);
+    return 2;
 }

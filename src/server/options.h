@@ -4,14 +4,13 @@
 
 #include <stddef.h>
 
-#include "chat.h"
 #include "tls.h"
 
 struct server_options {
     const char *listen;
     const char *port;
     int plain;
-    enum chat_mode mode;
+    int echo;                  /* --mode echo: each line back to its sender only */
     size_t max_clients;
     size_t max_line;
     size_t max_queue;          /* bytes queued for one client before it is dropped */

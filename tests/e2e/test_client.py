@@ -144,7 +144,7 @@ class Client(Case):
         rc, out, err = run(tlschat_argv(port, "-m", "x"))
         self.assertEqual(rc, 1, err)
         self.assertEqual(err.strip(), f"tlschat: connection refused by 127.0.0.1:{port} "
-                                      f"(is tlschatd running, and on port {port}?)")
+                                      "(is the server running, and on that port?)")
 
     def test_tlschat_usage_errors_exit_2(self):
         cases = [

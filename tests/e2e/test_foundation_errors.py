@@ -124,7 +124,7 @@ class FoundationErrors(Case):
     def test_connection_refused(self):
         port = free_port()  # nobody listens there
         self.assert_fails(self.hello_client(port),
-                          f"connection refused by 127.0.0.1:{port} (is tlschatd running, and on port {port}?)")
+                          f"connection refused by 127.0.0.1:{port} (is the server running, and on that port?)")
 
     def test_bad_port(self):
         self.assert_fails(self.hello_client("no-such-port"),
@@ -168,7 +168,7 @@ class FoundationErrors(Case):
         srv = self.example_server(HELLO_SERVER, "--cert", self.expired_crt, "--key", self.expired_key)
         self.assert_fails(self.hello_client(srv.port, "--servername", "localhost"),
                           "certificate verify failed: certificate has expired (make a new certificate with "
-                          "scripts/gen-certs.sh, or check this machine's clock)")
+                          "scripts/gen-certs.sh or 'make certs', or check this machine's clock)")
         self.assert_server_failed(srv, r"the client rejected our certificate \(sslv3 alert certificate expired\)")
 
     def test_self_signed_server(self):
@@ -318,7 +318,7 @@ class FoundationErrors(Case):
         msg = self.assert_fails([HELLO_SERVER, "--port", str(srv.port), "--cert", cert("server.crt"),
                                  "--key", cert("server.key")],
                                 r"^cannot listen on 127\.0\.0\.1:\d+: Address already in use", regex=True)
-        self.assertIn("--port", msg)
+        self.assertIn("pick another port", msg)
         srv.kill()
 
 

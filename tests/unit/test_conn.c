@@ -91,11 +91,19 @@ static void assert_starts_with(const char *s, const char *prefix)
 
 /* ---- contexts ---- */
 
+/* tlschat's and tlschatd's options, so that the hints name them. */
+static const struct tls_words words = {
+    .cert = "--cert", .key = "--key", .ca = "--ca", .client_ca = "--client-ca", .pin = "--pin",
+    .servername = "--servername", .versions = "--tls-min", .make_certs = "scripts/gen-certs.sh",
+    .show_cert = "scripts/show-cert.sh", .add_name = "gen-certs.sh --san",
+};
+
 static struct tls *server_tls(const char *dir, const char *client_ca)
 {
     struct tls_config cfg;
     char err[512] = "";
     tls_config_init(&cfg);
+    cfg.words = &words;
     cfg.ignore_env = 1;
     cfg.cert_file = in(dir, "server.crt");
     cfg.key_file = in(dir, "server.key");
@@ -119,6 +127,7 @@ static struct tls *client_tls(const char *ca_dir)
 {
     struct tls_config cfg;
     tls_config_init(&cfg);
+    cfg.words = &words;
     cfg.ignore_env = 1;
     cfg.ca_file = in(ca_dir, "ca.crt");
     return client_tls_cfg(&cfg);
@@ -352,6 +361,7 @@ static void test_blocking_tls_padded_and_13_only(void **state)
     struct tls_config cfg;
     char err[512] = "";
     tls_config_init(&cfg);
+    cfg.words = &words;
     cfg.ignore_env = 1;
     cfg.cert_file = in(dir_a, "server.crt");
     cfg.key_file = in(dir_a, "server.key");
@@ -361,6 +371,7 @@ static void test_blocking_tls_padded_and_13_only(void **state)
     if (!s)
         fail_msg("%s", err);
     tls_config_init(&cfg);
+    cfg.words = &words;
     cfg.ignore_env = 1;
     cfg.ca_file = in(dir_a, "ca.crt");
     cfg.pad = 16384;
@@ -679,6 +690,71 @@ static void nonblocking_case(struct tls *stls, struct tls *ctls)
     conn_close(s.c);
 }
 
+/* conn keeps the one record of what each direction waits on: conn_events says
+ * which fd events to wait for, conn_ready what the events that came allow. */
+static void readiness_case(struct tls *stls, struct tls *ctls)
+{
+    int sfd, cfd;
+    char err[512] = "";
+    tcp_pair(&sfd, &cfd);
+    struct side s = {0}, c = {0};
+    s.c = conn_new(sfd, stls, CONN_SERVER, NULL, err, sizeof err);
+    c.c = conn_new(cfd, ctls, CONN_CLIENT, "localhost", err, sizeof err);
+    assert_non_null(s.c);
+    assert_non_null(c.c);
+    /* Before the handshake: a server waits to hear, a client to speak. */
+    assert_int_equal(conn_events(s.c, 0, 0), CONN_READ);
+    assert_int_equal(conn_events(c.c, 0, 1), CONN_WRITE);
+    drive_handshakes(&s, &c, "one\ntwo\n");
+
+    /* After it: what the caller wants, no more. */
+    assert_int_equal(conn_events(s.c, 0, 0), 0);
+    assert_int_equal(conn_events(s.c, 1, 0), CONN_READ);
+    assert_int_equal(conn_events(s.c, 0, 1), CONN_WRITE);
+    assert_int_equal(conn_events(s.c, 1, 1), CONN_READ | CONN_WRITE);
+    assert_int_equal(conn_ready(s.c, CONN_READ), CONN_READ);
+    assert_int_equal(conn_ready(s.c, CONN_WRITE), CONN_WRITE);
+    assert_int_equal(conn_ready(s.c, CONN_HANGUP), CONN_READ | CONN_WRITE);
+
+    /* Bytes held inside TLS are ready to read with no fd event at all. */
+    char buf[64];
+    recv_exact(&s, buf, 4);
+    assert_int_equal(conn_ready(s.c, 0), stls ? CONN_READ : 0);
+    recv_exact(&s, buf, 4);
+    assert_int_equal(conn_ready(s.c, 0), 0);
+    assert_int_equal(conn_recv(s.c, buf, sizeof buf), CONN_WANT_READ);
+    assert_int_equal(conn_events(s.c, 1, 0), CONN_READ);
+
+    /* A send that filled the socket waits for it to be writable; a readable
+     * event does not make it ready. */
+    static unsigned char out[16384];
+    ssize_t w;
+    size_t sent = 0;
+    while ((w = conn_send(s.c, out, sizeof out)) > 0 && sent < ((size_t)64 << 20))
+        sent += (size_t)w;
+    assert_int_equal(w, CONN_WANT_WRITE);
+    assert_int_equal(conn_events(s.c, 0, 1), CONN_WRITE);
+    assert_int_equal(conn_ready(s.c, CONN_READ) & CONN_WRITE, 0);
+    assert_int_equal(conn_ready(s.c, CONN_WRITE) & CONN_WRITE, CONN_WRITE);
+    conn_close(c.c);
+    conn_close(s.c);
+}
+
+static void test_readiness_plain(void **state)
+{
+    (void)state;
+    readiness_case(NULL, NULL);
+}
+
+static void test_readiness_tls(void **state)
+{
+    (void)state;
+    struct tls *stls = server_tls(dir_a, NULL), *ctls = client_tls(dir_a);
+    readiness_case(stls, ctls);
+    tls_free(stls);
+    tls_free(ctls);
+}
+
 static void test_nonblocking_plain(void **state)
 {
     (void)state;
@@ -783,6 +859,7 @@ static void test_mutual_tls(void **state)
     struct tls *stls = server_tls(dir_a, in(dir_a, "ca.crt"));
     struct tls_config cfg;
     tls_config_init(&cfg);
+    cfg.words = &words;
     cfg.ignore_env = 1;
     cfg.ca_file = in(dir_a, "ca.crt");
     cfg.cert_file = in(dir_a, "client-alice.crt");
@@ -833,6 +910,7 @@ static void test_mutual_tls(void **state)
 
     /* A client certificate from another CA. */
     tls_config_init(&cfg);
+    cfg.words = &words;
     cfg.ignore_env = 1;
     cfg.ca_file = in(dir_a, "ca.crt");
     cfg.cert_file = in(dir_b, "client-bob.crt");
@@ -934,6 +1012,7 @@ static struct tls *pinned_client(const char *pin, const char *ca)
 {
     struct tls_config cfg;
     tls_config_init(&cfg);
+    cfg.words = &words;
     cfg.ignore_env = 1;
     cfg.pin = pin;
     cfg.ca_file = ca;
@@ -1090,6 +1169,7 @@ static void test_keylog_written(void **state)
     struct tls *stls = server_tls(dir_a, NULL);
     struct tls_config cfg;
     tls_config_init(&cfg);
+    cfg.words = &words;
     cfg.ignore_env = 1;
     cfg.ca_file = in(dir_a, "ca.crt");
     cfg.keylog_file = log;
@@ -1126,6 +1206,8 @@ int main(void)
         cmocka_unit_test(test_blocking_tls_padded_and_13_only),
         cmocka_unit_test(test_eof_on_clean_close),
         cmocka_unit_test(test_tls_cut_without_close_notify_is_an_error),
+        cmocka_unit_test(test_readiness_plain),
+        cmocka_unit_test(test_readiness_tls),
         cmocka_unit_test(test_nonblocking_plain),
         cmocka_unit_test(test_nonblocking_tls),
         cmocka_unit_test(test_nonblocking_accept_with_no_one_waiting),

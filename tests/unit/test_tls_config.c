@@ -20,6 +20,7 @@
 
 #include "cert_dirs.h"
 #include "tls.h"
+#include "tls_internal.h"
 
 static int group_setup(void **state)
 {
@@ -55,9 +56,22 @@ static void assert_sentence(const char *err)
     assert_null(strstr(err, "error:0")); /* "error:0A000..." is the queue format */
 }
 
-static void server_cfg(struct tls_config *cfg, const char *dir)
+/* A program that has every option, as tlschat and tlschatd together do. */
+static const struct tls_words words = {
+    .cert = "--cert", .key = "--key", .ca = "--ca", .client_ca = "--client-ca", .pin = "--pin",
+    .servername = "--servername", .versions = "--tls-min", .make_certs = "scripts/gen-certs.sh",
+    .show_cert = "scripts/show-cert.sh", .add_name = "gen-certs.sh --san",
+};
+
+static void init_cfg(struct tls_config *cfg)
 {
     tls_config_init(cfg);
+    cfg->words = &words;
+}
+
+static void server_cfg(struct tls_config *cfg, const char *dir)
+{
+    init_cfg(cfg);
     cfg->cert_file = in(dir, "server.crt");
     cfg->key_file = in(dir, "server.key");
     cfg->ignore_env = 1;
@@ -65,7 +79,7 @@ static void server_cfg(struct tls_config *cfg, const char *dir)
 
 static void client_cfg(struct tls_config *cfg, const char *dir)
 {
-    tls_config_init(cfg);
+    init_cfg(cfg);
     cfg->ca_file = in(dir, "ca.crt");
     cfg->ignore_env = 1;
 }
@@ -148,7 +162,7 @@ static void test_valid_server_and_client(void **state)
         fail_msg("tls_client_new with client certificate: %s", err);
     tls_free(c);
 
-    tls_config_init(&cfg);
+    init_cfg(&cfg);
     cfg.insecure = 1;
     cfg.ignore_env = 1;
     c = tls_client_new(&cfg, err, sizeof err);
@@ -192,7 +206,7 @@ static void test_server_without_cert(void **state)
     (void)state;
     char err[512];
     struct tls_config cfg;
-    tls_config_init(&cfg);
+    init_cfg(&cfg);
     cfg.ignore_env = 1;
     expect_server_err(&cfg, err, sizeof err);
     assert_contains(err, "--cert");
@@ -275,7 +289,7 @@ static void test_client_without_ca_or_pin(void **state)
     (void)state;
     char err[512];
     struct tls_config cfg;
-    tls_config_init(&cfg);
+    init_cfg(&cfg);
     cfg.ignore_env = 1;
     expect_client_err(&cfg, err, sizeof err);
     assert_contains(err, "--ca");
@@ -335,7 +349,7 @@ static void test_pin_forms(void **state)
     char err[512] = "", hex[80], pin[300];
     cert_fingerprint_hex(in(dir_a, "server.crt"), hex, sizeof hex);
     struct tls_config cfg;
-    tls_config_init(&cfg);
+    init_cfg(&cfg);
     cfg.ignore_env = 1;
 
     snprintf(pin, sizeof pin, "sha256:%s", hex);
@@ -388,7 +402,7 @@ static void test_bad_pins(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct tls_config cfg;
-        tls_config_init(&cfg);
+        init_cfg(&cfg);
         cfg.ignore_env = 1;
         cfg.pin = bad[i];
         expect_client_err(&cfg, err, sizeof err);
@@ -514,6 +528,73 @@ static void test_reload(void **state)
     unlink(key);
 }
 
+/* A program with none of these options (tlschat-bench, say) gets hints in
+ * plain words: no sentence names an option it does not have. */
+static void test_hints_without_words(void **state)
+{
+    (void)state;
+    char err[512];
+    struct tls_config cfg;
+    tls_config_init(&cfg);
+    cfg.ignore_env = 1;
+    cfg.cert_file = in(dir_a, "no-such-server.crt");
+    cfg.key_file = in(dir_a, "server.key");
+    expect_server_err(&cfg, err, sizeof err);
+    assert_contains(err, "make certificates first");
+    assert_null(strstr(err, "--"));
+
+    tls_config_init(&cfg);
+    cfg.ignore_env = 1;
+    expect_server_err(&cfg, err, sizeof err);
+    assert_contains(err, "certificate and its key");
+    assert_null(strstr(err, "--"));
+
+    tls_config_init(&cfg);
+    cfg.ignore_env = 1;
+    expect_client_err(&cfg, err, sizeof err);
+    assert_contains(err, "nothing to verify the server with");
+    assert_null(strstr(err, "--"));
+
+    tls_config_init(&cfg);
+    cfg.ignore_env = 1;
+    cfg.ca_file = in(dir_a, "server.key"); /* not a certificate */
+    expect_client_err(&cfg, err, sizeof err);
+    assert_contains(err, "is it the right file?");
+    assert_null(strstr(err, "--"));
+}
+
+/* One checker each for versions, padding and pins: the library and the option
+ * parsers call the same ones. */
+static void test_value_checkers(void **state)
+{
+    (void)state;
+    char err[256];
+    unsigned char sha[TLS_SHA256_LEN];
+    assert_int_equal(tls_version_parse("1.2"), TLS_V1_2);
+    assert_int_equal(tls_version_parse("1.3"), TLS_V1_3);
+    assert_int_equal(tls_version_parse("1.1"), -1);
+    assert_int_equal(tls_version_parse(""), -1);
+    assert_int_equal(tls_version_check(TLS_V1_2, 0, err, sizeof err), 0);
+    assert_int_equal(tls_version_check(TLS_V1_3, TLS_V1_3, err, sizeof err), 0);
+    assert_int_equal(tls_version_check(TLS_V1_3, TLS_V1_2, err, sizeof err), -1);
+    assert_contains(err, "no TLS version is left");
+    assert_int_equal(tls_version_check(11, 0, err, sizeof err), -1);
+    assert_int_equal(tls_pad_check(0, err, sizeof err), 0);
+    assert_int_equal(tls_pad_check(TLS_PAD_MAX, err, sizeof err), 0);
+    assert_int_equal(tls_pad_check(TLS_PAD_MAX + 1, err, sizeof err), -1);
+    assert_contains(err, "16385");
+    memset(sha, 0, sizeof sha);
+    assert_int_equal(tls_pin_parse("sha256:ff00000000000000000000000000000000000000000000000000000000000001", sha,
+                                   err, sizeof err), 0);
+    assert_int_equal(sha[0], 0xff);
+    assert_int_equal(sha[31], 0x01);
+    assert_int_equal(tls_pin_parse("FF:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:02",
+                                   NULL, err, sizeof err), 0);
+    assert_int_equal(tls_pin_parse("sha256:abc", NULL, err, sizeof err), -1);
+    assert_contains(err, "'sha256:abc' is not a SHA-256 fingerprint");
+    assert_null(strstr(err, "--"));
+}
+
 static void test_fingerprint_text(void **state)
 {
     (void)state;
@@ -549,6 +630,8 @@ int main(void)
         cmocka_unit_test(test_keylog_unwritable),
         cmocka_unit_test(test_keylog_from_environment),
         cmocka_unit_test(test_reload),
+        cmocka_unit_test(test_hints_without_words),
+        cmocka_unit_test(test_value_checkers),
         cmocka_unit_test(test_fingerprint_text),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

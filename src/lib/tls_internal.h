@@ -1,0 +1,27 @@
+/* tls_internal: what the SSL layer shares with conn's TLS transport and with
+ * nothing else, as libtls keeps tls_internal.h. OpenSSL's types stay here. */
+#ifndef TLSCHAT_TLS_INTERNAL_H
+#define TLSCHAT_TLS_INTERNAL_H
+
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "tls.h"
+
+/* A new SSL on fd. servername (client) is sent as SNI when it is a name, and
+ * verified as a name or IP address. NULL with a sentence in err. */
+SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_t errlen);
+
+/* A failed SSL call as one sentence a user can act on. */
+void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen);
+
+void tls_ssl_summary(SSL *ssl, struct tls_summary *s);
+
+/* Client: the server asked for a certificate and none was configured. */
+int tls_ssl_cert_requested(SSL *ssl);
+
+/* "sha256:..." of DER bytes (a certificate). */
+void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_t buflen);
+
+#endif

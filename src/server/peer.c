@@ -1,0 +1,455 @@
+/* peer: one connected client of tlschatd, non-blocking, so no client (slow,
+ * stalled in its handshake, or hostile) ever delays another. Each client moves
+ * from handshaking to chatting to closing; what it is sent waits in a bounded
+ * queue, and a client that lets the queue fill is dropped with a reason.
+ * Which socket events to wait for is conn's answer (conn_events, conn_ready). */
+#define _GNU_SOURCE
+#include "server_state.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "text.h"
+
+#define READ_BUDGET     ((size_t)4 * IO_CHUNK) /* per client per round: fairness */
+#define LINES_PER_ROUND 64
+#define CLOSE_GRACE_MS  5000 /* for a closing client to take its last lines */
+#define PLAIN_SNIFF_MS  250  /* plaintext: wait this long for a stray ClientHello */
+/* Kernel buffer per client: with autotuning a reader that stalls can hold
+ * megabytes in the kernel before --max-queue even starts to count. */
+#define CLIENT_SNDBUF (256 * 1024)
+
+_Static_assert(CONN_READ == LOOP_READ && CONN_WRITE == LOOP_WRITE && CONN_HANGUP == LOOP_ERROR,
+               "conn's and loop's event bits are the same");
+
+/* ---- the dirty list: clients with work for the end of this round ---- */
+
+static void mark_dirty(struct client *c)
+{
+    struct server *s = c->srv;
+    if (c->dirty)
+        return;
+    c->dirty = 1;
+    c->dirty_next = NULL;
+    c->dirty_prev = s->dirty_tail;
+    if (s->dirty_tail)
+        s->dirty_tail->dirty_next = c;
+    else
+        s->dirty_head = c;
+    s->dirty_tail = c;
+    s->ndirty++;
+}
+
+static void unmark_dirty(struct client *c)
+{
+    struct server *s = c->srv;
+    if (!c->dirty)
+        return;
+    if (c->dirty_prev)
+        c->dirty_prev->dirty_next = c->dirty_next;
+    else
+        s->dirty_head = c->dirty_next;
+    if (c->dirty_next)
+        c->dirty_next->dirty_prev = c->dirty_prev;
+    else
+        s->dirty_tail = c->dirty_prev;
+    c->dirty = 0;
+    c->dirty_prev = c->dirty_next = NULL;
+    s->ndirty--;
+}
+
+/* ---- life and death of a client ---- */
+
+/* Wait for what conn says this client's next calls need. */
+static void watch(struct client *c, int want_read, int have_output)
+{
+    unsigned events = conn_events(c->conn, want_read, have_output);
+    if (c->events != events && loop_set_events(c->srv->loop, c->fd, events) == 0)
+        c->events = events;
+}
+
+void peer_destroy(struct client *c, const char *reason)
+{
+    struct server *s = c->srv;
+    if (c->member.joined)
+        chat_leave(&s->room, &c->member, s->stopping ? NULL : reason);
+    if (c->state != HANDSHAKING || s->opt->verbosity >= LOG_DEBUG)
+        server_log(s, LOG_INFO, "disconnect #%lu %s%s%s: %s", c->id, conn_peer(c->conn),
+                   c->member.nick[0] ? " " : "", c->member.nick, reason);
+    unmark_dirty(c);
+    loop_timer_cancel(s->loop, &c->timer);
+    loop_del(s->loop, c->fd);
+    conn_close(c->conn);
+    linebuf_free(&c->in);
+    outq_free(&c->out);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    s->nclients--;
+    if (c->state == CLOSING)
+        s->nclosing--;
+    free(c);
+    if (s->nclients == 0 && s->next_id - s->trimmed_at > 1000) {
+        malloc_trim(0); /* a crowd has gone: give its memory back to the system */
+        s->trimmed_at = s->next_id;
+    }
+    if (s->stopping && s->nclients == 0)
+        loop_stop(s->loop);
+}
+
+static void drop_later(struct client *c, const char *reason)
+{
+    c->drop = 1;
+    snprintf(c->reason, sizeof c->reason, "%s", reason);
+    mark_dirty(c);
+}
+
+static void queue_msg(struct client *c, struct msg *m)
+{
+    if (c->drop)
+        return;
+    if (outq_push(&c->out, m) < 0) {
+        drop_later(c, "out of memory");
+        return;
+    }
+    if (c->out.bytes + c->out.count * sizeof(struct msg *) > c->srv->opt->max_queue) {
+        /* It stopped reading: drop it rather than let anyone miss a line. */
+        char why[80];
+        snprintf(why, sizeof why, "too slow: %zu bytes waited unread", c->out.bytes);
+        drop_later(c, why);
+        return;
+    }
+    mark_dirty(c);
+}
+
+void peer_queue_line(struct client *c, const char *line, size_t len)
+{
+    struct msg *m = msg_new(line, len);
+    if (!m) {
+        drop_later(c, "out of memory");
+        return;
+    }
+    queue_msg(c, m);
+    msg_unref(m);
+}
+
+static void on_timer(struct loop *loop, void *arg);
+
+void peer_start_closing(struct client *c, const char *reason)
+{
+    if (c->state == CLOSING)
+        return;
+    c->state = CLOSING;
+    c->srv->nclosing++;
+    snprintf(c->reason, sizeof c->reason, "%s", reason);
+    if (c->member.joined)
+        chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
+    loop_timer_set(c->srv->loop, &c->timer, CLOSE_GRACE_MS, on_timer, c);
+    mark_dirty(c);
+}
+
+/* ---- chat callbacks ---- */
+
+static void chat_send(void *ctx, struct chat_member *to, const char *line, size_t len)
+{
+    (void)ctx;
+    peer_queue_line(to->user, line, len);
+}
+
+static void chat_broadcast(void *ctx, const struct chat_member *except, const char *line, size_t len)
+{
+    struct server *s = ctx;
+    struct msg *m = msg_new(line, len); /* one copy, shared by every queue */
+    if (!m)
+        return;
+    for (struct chat_member *mem = s->room.head; mem; mem = mem->next)
+        if (mem != except)
+            queue_msg(mem->user, m);
+    msg_unref(m);
+}
+
+static void chat_quit(void *ctx, struct chat_member *m)
+{
+    (void)ctx;
+    peer_start_closing(m->user, "quit");
+}
+
+const struct chat_ops peer_chat_ops = {chat_send, chat_broadcast, chat_quit};
+
+/* ---- I/O ---- */
+
+/* Send what is queued; when closing and all is out, close_notify, then linger.
+ * Returns 0, or -1 when c was destroyed. */
+static int flush(struct client *c)
+{
+    struct server *s = c->srv;
+    while (c->out.bytes > 0) {
+        size_t n = outq_gather(&c->out, s->scratch, IO_CHUNK);
+        ssize_t r = conn_send(c->conn, s->scratch, n);
+        if (r > 0) {
+            outq_consume(&c->out, (size_t)r);
+            continue;
+        }
+        if (r == CONN_WANT_WRITE || r == CONN_WANT_READ) {
+            watch(c, !c->peer_eof, 1);
+            return 0;
+        }
+        peer_destroy(c, r == CONN_EOF ? "disconnected" : conn_error(c->conn));
+        return -1;
+    }
+    if (c->state == CLOSING) {
+        int r = conn_shutdown(c->conn);
+        if (r == CONN_WANT_WRITE || (r == CONN_WANT_READ && !c->peer_eof)) {
+            watch(c, !c->peer_eof, 0); /* conn adds what the shutdown waits on */
+            return 0;
+        }
+        if (c->peer_eof) {
+            peer_destroy(c, c->reason);
+            return -1;
+        }
+        /* Linger: our close_notify and FIN are out. Wait (within the grace)
+         * for the peer's, so they do not meet a closed socket and come back
+         * as a reset that could cost the peer our last lines. */
+        watch(c, 1, 0);
+        return 0;
+    }
+    watch(c, !c->peer_eof, 0);
+    return 0;
+}
+
+/* Handle whole lines already received, at most *quota of them. */
+static void handle_lines(struct client *c, int *quota)
+{
+    const char *line;
+    size_t len;
+    int r;
+    while (*quota > 0 && c->state == CHATTING && !c->drop && (r = linebuf_next(&c->in, &line, &len)) != 0) {
+        if (r == LINEBUF_TOO_LONG) {
+            char msg[96];
+            int n = snprintf(msg, sizeof msg, "! line too long (the limit is %zu bytes)", c->srv->opt->max_line);
+            peer_queue_line(c, msg, (size_t)n);
+            peer_start_closing(c, "line too long");
+            return;
+        }
+        chat_line(&c->srv->room, &c->member, (char *)line, len);
+        (*quota)--;
+    }
+}
+
+/* Read and handle what c sent, within this round's share: LINES_PER_ROUND
+ * lines and READ_BUDGET bytes. A paste of thousands of short lines is thus
+ * spread over rounds, with everyone's queues flushed in between, instead of
+ * filling every queue at once. Returns 0, or -1 when c was destroyed. */
+static int do_read(struct client *c)
+{
+    struct server *s = c->srv;
+    size_t budget = READ_BUDGET;
+    int quota = LINES_PER_ROUND;
+    c->read_more = 0;
+    handle_lines(c, &quota); /* what an earlier round left */
+    while (quota > 0 && budget > 0 && !c->peer_eof) {
+        ssize_t n = conn_recv(c->conn, s->scratch, IO_CHUNK);
+        if (n > 0) {
+            budget -= (size_t)n < budget ? (size_t)n : budget;
+            c->last_active_ms = loop_now_ms();
+            if (c->state != CHATTING || c->drop)
+                continue; /* leaving: what it says now is not read */
+            if (linebuf_append(&c->in, s->scratch, (size_t)n) < 0) {
+                peer_destroy(c, "out of memory");
+                return -1;
+            }
+            handle_lines(c, &quota);
+            continue;
+        }
+        if (n == CONN_WANT_READ || n == CONN_WANT_WRITE) {
+            watch(c, 1, c->out.bytes > 0);
+            return 0;
+        }
+        if (n == CONN_EOF) {
+            /* It is done talking (maybe half-closed): what is queued for it,
+             * down to "closed", still goes out before we close. */
+            c->peer_eof = 1;
+            watch(c, 0, c->out.bytes > 0);
+            peer_start_closing(c, "disconnected");
+            mark_dirty(c);
+            return 0;
+        }
+        /* Leaving already: a peer that hangs up without close_notify after our
+         * goodbye is no news; the reason it was leaving stays the reason. */
+        peer_destroy(c, c->state == CLOSING ? c->reason : conn_error(c->conn));
+        return -1;
+    }
+    /* Out of share with more waiting: epoll says when the socket has more, but
+     * not when lines or decrypted TLS bytes are held here; the tick sees to them. */
+    if (!c->peer_eof && (quota == 0 || conn_pending(c->conn) > 0)) {
+        c->read_more = 1;
+        mark_dirty(c);
+    }
+    return 0;
+}
+
+static void established(struct client *c)
+{
+    struct server *s = c->srv;
+    struct tls_summary sum;
+    int tls = conn_summary(c->conn, &sum) == 0;
+    c->state = CHATTING;
+    c->last_active_ms = loop_now_ms();
+    loop_timer_cancel(s->loop, &c->timer);
+    /* The CN is the client's own text: clean it before it reaches the log. */
+    char shown_cn[sizeof sum.cn];
+    size_t cnlen = text_sanitize(memcpy(shown_cn, sum.cn, sizeof shown_cn), strlen(sum.cn));
+    shown_cn[cnlen] = '\0';
+    if (tls)
+        server_log(s, LOG_INFO, "connect #%lu %s %s %s %s%s%s", c->id, conn_peer(c->conn), sum.version, sum.cipher,
+                   sum.group, shown_cn[0] ? " cn=" : "", shown_cn);
+    else
+        server_log(s, LOG_INFO, "connect #%lu %s plaintext", c->id, conn_peer(c->conn));
+    if (c->refuse) {
+        char msg[128];
+        int n = snprintf(msg, sizeof msg, "! the server is full (%zu users): try again later", s->opt->max_clients);
+        peer_queue_line(c, msg, (size_t)n);
+        peer_start_closing(c, "server full");
+        return;
+    }
+    char why[160];
+    const char *cn = s->tls && tls_requires_client_cert(s->tls) ? sum.cn : NULL; /* --plain: no tls */
+    if (chat_join(&s->room, &c->member, cn, why, sizeof why) < 0) {
+        char msg[200];
+        int n = snprintf(msg, sizeof msg, "! %s", why);
+        peer_queue_line(c, msg, (size_t)n);
+        peer_start_closing(c, why);
+        return;
+    }
+    if (s->opt->idle_timeout)
+        loop_timer_set(s->loop, &c->timer, (uint64_t)s->opt->idle_timeout * 1000, on_timer, c);
+    watch(c, 1, 0);
+    do_read(c); /* the client may have sent lines right behind its handshake */
+}
+
+static void do_handshake(struct client *c)
+{
+    int rc = conn_handshake(c->conn);
+    if (rc == CONN_DONE) {
+        established(c);
+    } else if (rc == CONN_WANT_READ || rc == CONN_WANT_WRITE) {
+        watch(c, 1, 0);
+    } else {
+        server_log(c->srv, LOG_INFO, "handshake failed #%lu %s: %s", c->id, conn_peer(c->conn), conn_error(c->conn));
+        peer_destroy(c, conn_error(c->conn));
+    }
+}
+
+static void on_client(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    struct client *c = arg;
+    if (c->state == HANDSHAKING) {
+        do_handshake(c);
+        return;
+    }
+    unsigned ready = conn_ready(c->conn, events);
+    if ((ready & CONN_READ) && do_read(c) < 0)
+        return;
+    if ((ready & CONN_WRITE) || c->out.bytes > 0)
+        mark_dirty(c);
+}
+
+static void on_timer(struct loop *loop, void *arg)
+{
+    struct client *c = arg;
+    struct server *s = c->srv;
+    if (c->state == HANDSHAKING && !s->tls) {
+        established(c); /* a quiet plaintext client: not a TLS one, greet it */
+    } else if (c->state == HANDSHAKING) {
+        int told = conn_tell_plaintext_peer(c->conn);
+        server_log(s, LOG_INFO, "handshake timeout #%lu %s: no TLS handshake within %u s%s", c->id, conn_peer(c->conn),
+                   s->opt->handshake_timeout, told ? " (it sent nothing: told it this port speaks TLS)" : "");
+        peer_destroy(c, "handshake timeout");
+    } else if (c->state == CLOSING) {
+        peer_destroy(c, c->reason);
+    } else {
+        uint64_t idle_ms = (uint64_t)s->opt->idle_timeout * 1000;
+        uint64_t quiet = loop_now_ms() - c->last_active_ms;
+        if (quiet < idle_ms) {
+            loop_timer_set(loop, &c->timer, idle_ms - quiet, on_timer, c);
+            return;
+        }
+        char msg[96];
+        int n = snprintf(msg, sizeof msg, "! disconnected: silent for %u s", s->opt->idle_timeout);
+        peer_queue_line(c, msg, (size_t)n);
+        peer_start_closing(c, "idle timeout");
+    }
+}
+
+static void wake(struct loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg; /* nothing: the tick after it does the work */
+}
+
+void peer_tick(struct loop *loop, void *arg)
+{
+    struct server *s = arg;
+    for (int pass = 0; pass < 4 && s->dirty_head; pass++) {
+        /* Work added while a pass runs waits for the next pass. */
+        for (size_t n = s->ndirty; n > 0 && s->dirty_head; n--) {
+            struct client *c = s->dirty_head;
+            unmark_dirty(c);
+            if (c->drop)
+                peer_destroy(c, c->reason);
+            else if (!(c->read_more && c->state == CHATTING && do_read(c) < 0))
+                flush(c);
+        }
+    }
+    if (s->dirty_head) /* do not sleep in epoll_wait with work left */
+        loop_timer_set(loop, &s->wake_timer, 0, wake, s);
+}
+
+struct client *peer_new(struct server *s, int fd, char *err, size_t errlen)
+{
+    int sndbuf = CLIENT_SNDBUF;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    struct client *c = calloc(1, sizeof *c);
+    struct conn *conn = c ? conn_new(fd, s->tls, CONN_SERVER, NULL, err, errlen) : NULL;
+    if (!conn) {
+        if (!c) {
+            snprintf(err, errlen, "out of memory");
+            close(fd);
+        }
+        free(c);
+        return NULL;
+    }
+    c->srv = s;
+    c->conn = conn;
+    c->fd = fd;
+    c->id = ++s->next_id;
+    c->member.user = c;
+    c->refuse = s->nclients - s->nclosing >= s->opt->max_clients;
+    linebuf_init(&c->in, s->opt->max_line);
+    outq_init(&c->out);
+    c->next = s->clients;
+    if (s->clients)
+        s->clients->prev = c;
+    s->clients = c;
+    s->nclients++;
+    c->events = conn_events(conn, 1, 0);
+    if (loop_add(s->loop, fd, c->events, on_client, c) < 0) {
+        snprintf(err, errlen, "cannot watch the connection");
+        peer_destroy(c, err);
+        return NULL;
+    }
+    /* Plaintext: greet at the first bytes (unless they are a ClientHello)
+     * or after a moment of silence, whichever comes first. */
+    loop_timer_set(s->loop, &c->timer, s->tls ? (uint64_t)s->opt->handshake_timeout * 1000 : PLAIN_SNIFF_MS,
+                   on_timer, c);
+    return c;
+}

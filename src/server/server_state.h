@@ -1,0 +1,90 @@
+/* server_state: tlschatd's state, shared by server.c (listening, accepting,
+ * signals, start and stop) and peer.c (each client's I/O state machine). */
+#ifndef TLSCHAT_SERVER_STATE_H
+#define TLSCHAT_SERVER_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chat.h"
+#include "conn.h"
+#include "linebuf.h"
+#include "loop.h"
+#include "options.h"
+#include "outq.h"
+
+#define MAX_LISTENERS 8
+#define IO_CHUNK      16384 /* one TLS record's worth */
+#define REFUSE_SLACK  64    /* connections past --max-clients that are told "full" */
+
+enum client_state { HANDSHAKING, CHATTING, CLOSING };
+
+struct server;
+
+struct client {
+    struct server *srv;
+    struct conn *conn;
+    int fd;
+    unsigned long id;
+    enum client_state state;
+    struct linebuf in;
+    struct outq out;
+    struct loop_timer timer; /* handshake, idle or closing deadline */
+    uint64_t last_active_ms;
+    struct chat_member member;
+    unsigned events;         /* interest now registered with the loop */
+    int read_more;           /* stopped with lines or TLS data still held */
+    int peer_eof;            /* it closed its side: no more reading */
+    int refuse;              /* over --max-clients: tell it so and close */
+    int drop;                /* its queue overflowed: close at the next tick */
+    int dirty;               /* on srv->dirty: has work for the next tick */
+    struct client *dirty_prev, *dirty_next;
+    struct client *prev, *next;
+    char reason[200];
+};
+
+struct server {
+    struct server_options *opt;
+    struct loop *loop;
+    struct tls *tls;
+    int lfds[MAX_LISTENERS];
+    int nlfd;
+    int sigfd;
+    struct chat_room room;
+    struct client *clients;
+    size_t nclients;
+    size_t nclosing; /* of those, leaving: they no longer hold a seat */
+    struct client *dirty_head, *dirty_tail;
+    size_t ndirty;
+    unsigned long next_id;
+    unsigned long trimmed_at; /* next_id when memory was last given back */
+    int stopping;
+    struct loop_timer accept_timer, stop_timer, wake_timer;
+    char scratch[IO_CHUNK];
+};
+
+enum { LOG_ERROR, LOG_INFO, LOG_DEBUG };
+
+__attribute__((format(printf, 3, 4))) void server_log(const struct server *s, int level, const char *fmt, ...);
+
+/* ---- peer.c ---- */
+
+/* Take a new connection: a client in its handshake, watched by the loop. NULL
+ * (the fd closed) with a sentence in err. */
+struct client *peer_new(struct server *s, int fd, char *err, size_t errlen);
+
+/* Close c now, with the reason for the log and the room. */
+void peer_destroy(struct client *c, const char *reason);
+
+/* Stop taking lines from c; send what is queued, then close_notify, then close. */
+void peer_start_closing(struct client *c, const char *reason);
+
+void peer_queue_line(struct client *c, const char *line, size_t len);
+
+/* The loop's tick: everything queued this round leaves, one write per client. */
+void peer_tick(struct loop *loop, void *arg);
+
+/* How the chat room reaches the clients. */
+extern const struct chat_ops peer_chat_ops;
+
+#endif
