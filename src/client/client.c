@@ -180,6 +180,18 @@ static void read_input(struct session *s)
         queue_out(s, buf, (size_t)n);
 }
 
+/* conn's event bits as poll's, and back. */
+static short poll_events(unsigned conn_events)
+{
+    return (short)(((conn_events & CONN_READ) ? POLLIN : 0) | ((conn_events & CONN_WRITE) ? POLLOUT : 0));
+}
+
+static unsigned conn_bits(short revents)
+{
+    return ((revents & POLLIN) ? CONN_READ : 0u) | ((revents & POLLOUT) ? CONN_WRITE : 0u) |
+           ((revents & (POLLHUP | POLLERR)) ? CONN_HANGUP : 0u);
+}
+
 static int session_loop(struct session *s)
 {
     const struct client_options *o = s->o;
@@ -189,8 +201,7 @@ static int session_loop(struct session *s)
     for (;;) {
         if (!send_pending(s, &rc))
             return rc;
-        unsigned want = conn_events(s->conn, 1, unsent(s) > 0);
-        struct pollfd p[2] = {{.fd = fd, .events = (short)((want & CONN_READ ? POLLIN : 0) | (want & CONN_WRITE ? POLLOUT : 0))},
+        struct pollfd p[2] = {{.fd = fd, .events = poll_events(conn_events(s->conn, 1, unsent(s) > 0))},
                               {.fd = STDIN_FILENO, .events = POLLIN}};
         int nfds = (!s->input_done && unsent(s) < STDIN_HIGH) ? 2 : 1;
         int wait_ms = -1;
@@ -208,9 +219,7 @@ static int session_loop(struct session *s)
             fprintf(stderr, "tlschat: poll failed: %s\n", strerror(errno));
             return 1;
         }
-        unsigned came = (p[0].revents & POLLIN ? CONN_READ : 0) | (p[0].revents & POLLOUT ? CONN_WRITE : 0) |
-                        (p[0].revents & (POLLHUP | POLLERR) ? CONN_HANGUP : 0);
-        if ((conn_ready(s->conn, came) & CONN_READ) && !receive(s, &rc))
+        if ((conn_ready(s->conn, conn_bits(p[0].revents)) & CONN_READ) && !receive(s, &rc))
             return rc; /* what may be sent now is sent at the top of the loop */
         if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             read_input(s);

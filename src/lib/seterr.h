@@ -1,5 +1,6 @@
-/* seterr: the library's one way to write an error sentence into a caller's
- * buffer. Internal to src/lib. */
+/* seterr: an error sentence into a caller's buffer, for the library units that
+ * report through (err, errlen) arguments (conn keeps its own in struct conn).
+ * Internal to src/lib. */
 #ifndef TLSCHAT_SETERR_H
 #define TLSCHAT_SETERR_H
 

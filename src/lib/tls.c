@@ -20,23 +20,9 @@
 #include "net.h"
 #include "seterr.h"
 
-#define PIN_HEX_LEN (2 * TLS_SHA256_LEN)
 
-struct tls {
-    SSL_CTX *ctx;
-    int server;
-    char *cert_file, *key_file, *ca_file, *client_ca_file;
-    unsigned char pin[TLS_SHA256_LEN];
-    int has_pin;
-    int insecure;
-    int min_version, max_version;
-    size_t pad;
-    FILE *keylog; /* NSS key log, opened once, shared by every session */
-    struct tls_words words;
-    char verified_by[300];
-};
 
-static const struct tls_words no_words;
+const struct tls_words tls_no_words; /* all NULL */
 
 /* " with --cert", or "" where the program has no such option. */
 static const char *with_option(const char *opt, char *buf, size_t len)
@@ -90,70 +76,6 @@ static int open_keylog(struct tls *t, const struct tls_config *cfg, char *err, s
             "WARNING: writing TLS session keys to '%s': anyone who reads that file can decrypt "
             "this traffic. Use it only to inspect your own sessions, then delete it.\n",
             path);
-    return 0;
-}
-
-int tls_pin_parse(const char *text, unsigned char *sha256, char *err, size_t errlen)
-{
-    const char *hex = strncmp(text, "sha256:", 7) == 0 ? text + 7 : text;
-    size_t n = 0;
-    unsigned char out[TLS_SHA256_LEN];
-    for (const char *p = hex; *p; p++) {
-        if (*p == ':')
-            continue; /* accept openssl's AA:BB:.. form too */
-        if (!isxdigit((unsigned char)*p) || n >= PIN_HEX_LEN) {
-            n = 0;
-            break;
-        }
-        int v = isdigit((unsigned char)*p) ? *p - '0' : tolower((unsigned char)*p) - 'a' + 10;
-        if (n % 2 == 0)
-            out[n / 2] = (unsigned char)(v << 4);
-        else
-            out[n / 2] |= (unsigned char)v;
-        n++;
-    }
-    if (n != PIN_HEX_LEN) {
-        set_err(err, errlen, "'%s' is not a SHA-256 fingerprint: expected sha256: and 64 hex digits", text);
-        return -1;
-    }
-    if (sha256)
-        memcpy(sha256, out, sizeof out);
-    return 0;
-}
-
-int tls_version_parse(const char *text)
-{
-    if (!strcmp(text, "1.2"))
-        return TLS_V1_2;
-    if (!strcmp(text, "1.3"))
-        return TLS_V1_3;
-    return -1;
-}
-
-int tls_version_check(int min_version, int max_version, char *err, size_t errlen)
-{
-    if (min_version != TLS_V1_2 && min_version != TLS_V1_3) {
-        set_err(err, errlen, "the lowest TLS version must be 1.2 or 1.3");
-        return -1;
-    }
-    if (max_version && max_version != TLS_V1_2 && max_version != TLS_V1_3) {
-        set_err(err, errlen, "the highest TLS version must be 1.2 or 1.3");
-        return -1;
-    }
-    if (max_version && max_version < min_version) {
-        set_err(err, errlen, "the highest TLS version is below the lowest: no TLS version is left");
-        return -1;
-    }
-    return 0;
-}
-
-int tls_pad_check(size_t pad, char *err, size_t errlen)
-{
-    if (pad > TLS_PAD_MAX) {
-        set_err(err, errlen, "a padding block of %zu bytes is larger than a TLS record (the most is %d)", pad,
-                TLS_PAD_MAX);
-        return -1;
-    }
     return 0;
 }
 
@@ -325,7 +247,7 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     t->min_version = cfg->min_version;
     t->max_version = cfg->max_version;
     t->pad = cfg->pad;
-    t->words = cfg->words ? *cfg->words : no_words;
+    t->words = cfg->words ? *cfg->words : tls_no_words;
     if (tls_version_check(cfg->min_version, cfg->max_version, err, errlen) < 0 ||
         tls_pad_check(cfg->pad, err, errlen) < 0)
         goto fail;
@@ -465,144 +387,6 @@ SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_
         }
     }
     return ssl;
-}
-
-/* What to do about a failed verification, in the program's words. */
-static const char *verify_hint(const struct tls_words *w, long v, char *buf, size_t len)
-{
-    switch (v) {
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-        if (!w->ca)
-            return "is the CA trusted here the one that signed the server?";
-        snprintf(buf, len, "does %s name the CA that signed the server?", w->ca);
-        return buf;
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_IP_ADDRESS_MISMATCH:
-        snprintf(buf, len, "connect by a name the certificate lists%s%s%s%s%s%s%s", w->show_cert ? " (" : "",
-                 w->show_cert ? w->show_cert : "", w->show_cert ? " shows them)" : "",
-                 w->servername ? ", pass " : "", w->servername ? w->servername : "",
-                 w->add_name ? ", or remake it with " : "", w->add_name ? w->add_name : "");
-        return buf;
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        if (!w->make_certs)
-            return "make a new certificate, or check this machine's clock";
-        snprintf(buf, len, "make a new certificate with %s, or check this machine's clock", w->make_certs);
-        return buf;
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        return "is this machine's clock right?";
-    case X509_V_ERR_APPLICATION_VERIFICATION:
-        snprintf(buf, len, "the server certificate is not the one %s names: check who you are talking to",
-                 w->pin ? w->pin : "the pin");
-        return buf;
-    case X509_V_ERR_INVALID_PURPOSE:
-        if (!w->make_certs)
-            return "the certificate is not made for this use: make a server certificate";
-        snprintf(buf, len, "the certificate is not made for this use: remake it with %s", w->make_certs);
-        return buf;
-    default:
-        if (!w->show_cert)
-            return "check the certificates";
-        snprintf(buf, len, "check the certificates with %s", w->show_cert);
-        return buf;
-    }
-}
-
-/* "(--ca)": the option in brackets, or nothing. */
-static const char *bracketed(const char *opt, char *buf, size_t len)
-{
-    if (!opt)
-        return "";
-    snprintf(buf, len, " (%s)", opt);
-    return buf;
-}
-
-void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
-{
-    int code = SSL_get_error(ssl, ret);
-    int server = SSL_is_server(ssl);
-    unsigned long e = ERR_peek_last_error();
-    int reason = ERR_GET_REASON(e);
-    long v = SSL_get_verify_result(ssl);
-    const char *peer = server ? "the client" : "the server";
-    /* Not SSL_is_init_finished: a fatal error puts the SSL back "in init", so
-     * every failure would look like a handshake failure. The handshake state
-     * stays TLS_ST_OK once the handshake is over. */
-    int in_handshake = SSL_get_state(ssl) != TLS_ST_OK;
-    const struct tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-    const struct tls_words *w = t ? &t->words : &no_words;
-    char hint[400], opt[64];
-
-    if (!server && v == X509_V_ERR_APPLICATION_VERIFICATION && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
-        char fp[80] = "unknown";
-        STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl); /* the session's leaf is not set yet */
-        X509 *leaf = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
-        unsigned char *der = NULL;
-        int len = leaf ? i2d_X509(leaf, &der) : -1;
-        if (len > 0)
-            tls_fingerprint_text(der, (size_t)len, fp, sizeof fp);
-        OPENSSL_free(der);
-        set_err(err, errlen, "the server certificate does not match %s: it is %s (check who you are talking to)",
-                w->pin ? w->pin : "the pin", fp);
-    } else if (!server && v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
-        set_err(err, errlen, "certificate verify failed: %s (%s)", X509_verify_cert_error_string(v),
-                verify_hint(w, v, hint, sizeof hint));
-    } else if (server && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
-        set_err(err, errlen, "client certificate verify failed: %s", X509_verify_cert_error_string(v));
-    } else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
-        set_err(err, errlen, "the client sent no certificate, and this server requires one%s",
-                bracketed(w->client_ca, opt, sizeof opt));
-    } else if (reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED) {
-        if (w->cert && w->key)
-            set_err(err, errlen, "the server requires a client certificate: pass %s and %s", w->cert, w->key);
-        else
-            set_err(err, errlen, "the server requires a client certificate");
-    } else if (reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA || reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
-               reason == SSL_R_TLSV1_ALERT_DECRYPT_ERROR || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
-               reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN ||
-               reason == SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE) {
-        /* The peer's options: a client's --ca, a server's --client-ca. */
-        set_err(err, errlen, "%s rejected our certificate (%s): %s", peer, ERR_reason_error_string(e),
-                server ? "does the client trust the CA that signed this server (--ca), and connect by a name the certificate lists?"
-                       : "was it signed by the CA the server trusts (--client-ca)?");
-    } else if (!server && (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_HTTP_REQUEST ||
-                           reason == SSL_R_PACKET_LENGTH_TOO_LONG || reason == SSL_R_UNKNOWN_PROTOCOL) && in_handshake) {
-        set_err(err, errlen, "the server answered in plaintext: is it running with --plain?");
-    } else if (server && in_handshake &&
-               (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_HTTP_REQUEST ||
-                reason == SSL_R_UNKNOWN_PROTOCOL || reason == SSL_R_PACKET_LENGTH_TOO_LONG)) {
-        set_err(err, errlen, "the client did not speak TLS (%s)", ERR_reason_error_string(e));
-    } else if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
-               reason == SSL_R_NO_PROTOCOLS_AVAILABLE) {
-        if (w->versions)
-            set_err(err, errlen, "%s does not support this TLS version (check %s on both sides)", peer, w->versions);
-        else
-            set_err(err, errlen, "%s does not support this TLS version (check the versions both sides allow)", peer);
-    } else if (reason == SSL_R_NO_SHARED_CIPHER) {
-        set_err(err, errlen, "no cipher or key type in common with %s (%s)", peer, ERR_reason_error_string(e));
-    } else if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE) {
-        set_err(err, errlen, "%s gave up on the handshake (%s): %s", peer, ERR_reason_error_string(e),
-                server ? "it may not trust this server's certificate (--pin or --ca on its side)"
-                       : "it may require what this client lacks (a client certificate, or a TLS version)");
-    } else if ((code == SSL_ERROR_SYSCALL && e == 0) || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-        if (in_handshake && !server)
-            set_err(err, errlen, "the server closed the connection during the TLS handshake: is it a plaintext server (--plain)?");
-        else if (in_handshake)
-            set_err(err, errlen, "the client closed the connection during the TLS handshake");
-        else
-            set_err(err, errlen, "%s closed the connection without a TLS close_notify (it may have been cut)", peer);
-    } else if (code == SSL_ERROR_SYSCALL) {
-        set_err(err, errlen, "connection to %s failed: %s", peer, errno ? strerror(errno) : "unexpected end");
-    } else if (e) {
-        set_err(err, errlen, "TLS %s failed: %s", in_handshake ? "handshake" : "session", ERR_reason_error_string(e));
-    } else {
-        set_err(err, errlen, "TLS %s failed (OpenSSL error %d)", in_handshake ? "handshake" : "session", code);
-    }
-    ERR_clear_error();
 }
 
 void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_t buflen)

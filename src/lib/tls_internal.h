@@ -9,6 +9,23 @@
 
 #include "tls.h"
 
+struct tls { /* one configured context */
+    SSL_CTX *ctx;
+    int server;
+    char *cert_file, *key_file, *ca_file, *client_ca_file;
+    unsigned char pin[TLS_SHA256_LEN];
+    int has_pin;
+    int insecure;
+    int min_version, max_version;
+    size_t pad;
+    FILE *keylog; /* NSS key log, opened once, shared by every session */
+    struct tls_words words;
+    char verified_by[300];
+};
+
+/* The words of a program that gave none: program-neutral hints. */
+extern const struct tls_words tls_no_words;
+
 /* A new SSL on fd. servername (client) is sent as SNI when it is a name, and
  * verified as a name or IP address. NULL with a sentence in err. */
 SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_t errlen);

@@ -44,9 +44,8 @@ static void mark_dirty(struct client *c)
     s->ndirty++;
 }
 
-static void unmark_dirty(struct client *c)
+static void unmark_dirty_in(struct server *s, struct client *c)
 {
-    struct server *s = c->srv;
     if (!c->dirty)
         return;
     if (c->dirty_prev)
@@ -60,6 +59,11 @@ static void unmark_dirty(struct client *c)
     c->dirty = 0;
     c->dirty_prev = c->dirty_next = NULL;
     s->ndirty--;
+}
+
+static void unmark_dirty(struct client *c)
+{
+    unmark_dirty_in(c->srv, c);
 }
 
 /* ---- life and death of a client ---- */
@@ -403,7 +407,7 @@ void peer_tick(struct loop *loop, void *arg)
         /* Work added while a pass runs waits for the next pass. */
         for (size_t n = s->ndirty; n > 0 && s->dirty_head; n--) {
             struct client *c = s->dirty_head;
-            unmark_dirty(c);
+            unmark_dirty_in(s, c);
             if (c->drop)
                 peer_destroy(c, c->reason);
             else if (!(c->read_more && c->state == CHATTING && do_read(c) < 0))
