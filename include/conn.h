@@ -64,6 +64,13 @@ ssize_t conn_send_all(struct conn *c, const void *buf, size_t len);
  * Reading goes on: conn_recv returns CONN_EOF when the peer closes too. */
 int conn_shutdown(struct conn *c);
 
+/* rc (from any call above) says the call must wait and be made again:
+ * conn_events then says for what. */
+static inline int conn_again(ssize_t rc)
+{
+    return rc == CONN_WANT_READ || rc == CONN_WANT_WRITE;
+}
+
 /* Which fd events to wait for: want_read when the caller would read now,
  * have_output when it has bytes to send. While the handshake runs, or a
  * shutdown is under way, conn adds what those need. CONN_READ | CONN_WRITE bits. */

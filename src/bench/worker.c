@@ -130,7 +130,7 @@ static int flush(struct worker *w)
         ssize_t r = conn_send(w->conn, bytebuf_head(&w->out), bytebuf_size(&w->out));
         if (r > 0) {
             bytebuf_consume(&w->out, (size_t)r);
-        } else if (r == CONN_WANT_WRITE || r == CONN_WANT_READ) {
+        } else if (conn_again(r)) {
             return 0; /* conn remembers which; watch() asks it */
         } else {
             worker_fail(w, r == CONN_EOF ? "the server closed the connection" : conn_error(w->conn));
@@ -186,7 +186,7 @@ static void service(struct worker *w)
             }
             continue;
         }
-        if (n == CONN_WANT_READ || n == CONN_WANT_WRITE)
+        if (conn_again(n))
             break;
         if (n == CONN_EOF) {
             b->n.closed_by_peer++;
@@ -202,7 +202,7 @@ static void service(struct worker *w)
 static void handshake(struct worker *w)
 {
     int rc = conn_handshake(w->conn);
-    if (rc == CONN_WANT_READ || rc == CONN_WANT_WRITE) {
+    if (conn_again(rc)) {
         watch(w);
         return;
     }

@@ -84,8 +84,8 @@ static int receive(struct session *s, int *rc)
     char buf[16384];
     for (;;) {
         ssize_t n = conn_recv(s->conn, buf, sizeof buf);
-        if (n == CONN_WANT_READ || n == CONN_WANT_WRITE)
-            return 1; /* conn remembers which: session_loop asks it */
+        if (conn_again(n))
+            return 1; /* conn remembers for what: session_loop asks it */
         if (n == CONN_EOF || n == CONN_ERROR) {
             if (s->got_closed) {
                 *rc = 0;
@@ -149,7 +149,7 @@ static int send_pending(struct session *s, int *rc)
         const char *nl = memchr(next, '\n', unsent(s));
         size_t len = nl ? (size_t)(nl - next) + 1 : unsent(s);
         ssize_t n = conn_send(s->conn, next, len);
-        if (n == CONN_WANT_WRITE || n == CONN_WANT_READ)
+        if (conn_again(n))
             return 1;
         if (n <= 0) {
             /* The server may have said why before it went (a TLS alert such as

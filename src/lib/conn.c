@@ -91,7 +91,10 @@ ssize_t conn_recv(struct conn *c, void *buf, size_t len)
 {
     if (len == 0)
         return 0;
-    return note_wait(&c->recv_waits, c->type->recv(c, buf, len));
+    ssize_t rc = note_wait(&c->recv_waits, c->type->recv(c, buf, len));
+    if (rc == CONN_EOF)
+        c->peer_closed = 1;
+    return rc;
 }
 
 ssize_t conn_send(struct conn *c, const void *buf, size_t len)
@@ -103,8 +106,11 @@ int conn_shutdown(struct conn *c)
 {
     if (c->shut_down)
         return CONN_DONE;
-    int rc = (int)note_wait(&c->send_waits, c->type->shutdown(c));
-    c->shutting = rc == CONN_WANT_READ || rc == CONN_WANT_WRITE;
+    int rc = c->type->shutdown(c);
+    if (rc == CONN_WANT_READ && c->peer_closed)
+        rc = CONN_DONE; /* nothing more will come to read: as done as it can be */
+    note_wait(&c->send_waits, rc);
+    c->shutting = conn_again(rc);
     if (rc == CONN_DONE)
         c->shut_down = 1;
     return rc;

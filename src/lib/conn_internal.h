@@ -42,6 +42,7 @@ struct conn {
     int failed;              /* after a fatal error no close_notify may be sent */
     int shut_down;
     int shutting;            /* conn_shutdown began and has not finished */
+    int peer_closed;         /* conn_recv saw the peer's end */
     /* What each direction waits on after its last call: 0 (nothing, try it),
      * CONN_WANT_READ or CONN_WANT_WRITE. The one record of readiness. */
     int handshake_waits, recv_waits, send_waits;

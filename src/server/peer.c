@@ -201,7 +201,7 @@ static int flush(struct client *c)
             outq_consume(&c->out, (size_t)r);
             continue;
         }
-        if (r == CONN_WANT_WRITE || r == CONN_WANT_READ) {
+        if (conn_again(r)) {
             watch(c, !c->peer_eof, 1);
             return 0;
         }
@@ -210,7 +210,7 @@ static int flush(struct client *c)
     }
     if (c->state == CLOSING) {
         int r = conn_shutdown(c->conn);
-        if (r == CONN_WANT_WRITE || (r == CONN_WANT_READ && !c->peer_eof)) {
+        if (conn_again(r)) {
             watch(c, !c->peer_eof, 0); /* conn adds what the shutdown waits on */
             return 0;
         }
@@ -272,7 +272,7 @@ static int do_read(struct client *c)
             handle_lines(c, &quota);
             continue;
         }
-        if (n == CONN_WANT_READ || n == CONN_WANT_WRITE) {
+        if (conn_again(n)) {
             watch(c, 1, c->out.bytes > 0);
             return 0;
         }
@@ -343,7 +343,7 @@ static void do_handshake(struct client *c)
     int rc = conn_handshake(c->conn);
     if (rc == CONN_DONE) {
         established(c);
-    } else if (rc == CONN_WANT_READ || rc == CONN_WANT_WRITE) {
+    } else if (conn_again(rc)) {
         watch(c, 1, 0);
     } else {
         server_log(c->srv, LOG_INFO, "handshake failed #%lu %s: %s", c->id, conn_peer(c->conn), conn_error(c->conn));

@@ -722,7 +722,10 @@ static void readiness_case(struct tls *stls, struct tls *ctls)
     assert_int_equal(conn_ready(s.c, 0), stls ? CONN_READ : 0);
     recv_exact(&s, buf, 4);
     assert_int_equal(conn_ready(s.c, 0), 0);
-    assert_int_equal(conn_recv(s.c, buf, sizeof buf), CONN_WANT_READ);
+    ssize_t again = conn_recv(s.c, buf, sizeof buf);
+    assert_int_equal(again, CONN_WANT_READ);
+    assert_true(conn_again(again));
+    assert_false(conn_again(CONN_EOF) || conn_again(CONN_ERROR) || conn_again(CONN_DONE) || conn_again(5));
     assert_int_equal(conn_events(s.c, 1, 0), CONN_READ);
 
     /* A send that filled the socket waits for it to be writable; a readable
