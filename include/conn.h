@@ -89,6 +89,13 @@ void conn_close(struct conn *c);
  * Returns 1 when the line went out. For a handshake timeout. */
 int conn_tell_plaintext_peer(struct conn *c);
 
+/* Server: turn a new connection away before any handshake, cheaply. TLS sends a
+ * fatal access_denied alert in clear (tlschat turns it into a sentence about
+ * too many connections); plaintext sends line and a newline. Then the write
+ * side is shut: read to the peer's end (or a deadline) and close. conn_recv
+ * then returns the peer's raw bytes, to be thrown away, and CONN_EOF at the end. */
+void conn_refuse(struct conn *c, const char *line);
+
 int conn_fd(const struct conn *c);
 int conn_is_tls(const struct conn *c);
 /* Bytes decrypted and buffered inside TLS: read them before waiting on the fd. */

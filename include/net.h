@@ -39,6 +39,10 @@ int net_connect_finish(int fd, char *err, size_t errlen);
 
 int net_set_nonblocking(int fd, int on);
 
+/* TCP keepalive: after idle_s seconds of silence probe the peer, and give the
+ * connection up after about a minute of no answer. */
+void net_keepalive(int fd, int idle_s);
+
 /* "127.0.0.1:8443" or "[::1]:8443" */
 void net_addr_text(const struct sockaddr *sa, char *buf, size_t buflen);
 void net_peer_text(int fd, char *buf, size_t buflen);

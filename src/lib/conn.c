@@ -91,7 +91,9 @@ ssize_t conn_recv(struct conn *c, void *buf, size_t len)
 {
     if (len == 0)
         return 0;
-    ssize_t rc = note_wait(&c->recv_waits, c->type->recv(c, buf, len));
+    /* Refused: what the peer still sends is read raw, to be thrown away. */
+    const struct conn_type *t = c->refused ? &conn_plain : c->type;
+    ssize_t rc = note_wait(&c->recv_waits, t->recv(c, buf, len));
     if (rc == CONN_EOF)
         c->peer_closed = 1;
     return rc;
@@ -245,6 +247,17 @@ ssize_t conn_send_all(struct conn *c, const void *buf, size_t len)
 int conn_tell_plaintext_peer(struct conn *c)
 {
     return c->type->tell_plaintext_peer(c);
+}
+
+void conn_refuse(struct conn *c, const char *line)
+{
+    c->type->refuse(c, line);
+    c->refused = 1;
+    c->first_bytes_checked = 1; /* nothing more to learn from them */
+    c->handshake_done = 1;      /* and no handshake to wait for */
+    c->failed = 1;              /* no close_notify: there was no session */
+    c->shut_down = 1;
+    shutdown(c->fd, SHUT_WR);
 }
 
 int conn_fd(const struct conn *c)

@@ -28,6 +28,7 @@ struct conn_type {
     int (*summary)(const struct conn *c, struct tls_summary *s);
     int (*cert_requested)(const struct conn *c);
     int (*tell_plaintext_peer)(struct conn *c);
+    void (*refuse)(struct conn *c, const char *line);
 };
 
 extern const struct conn_type conn_plain, conn_tls;
@@ -43,6 +44,7 @@ struct conn {
     int shut_down;
     int shutting;            /* conn_shutdown began and has not finished */
     int peer_closed;         /* conn_recv saw the peer's end */
+    int refused;             /* conn_refuse: only raw reading to the end is left */
     /* What each direction waits on after its last call: 0 (nothing, try it),
      * CONN_WANT_READ or CONN_WANT_WRITE. The one record of readiness. */
     int handshake_waits, recv_waits, send_waits;

@@ -4,6 +4,7 @@
 #include "conn_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -106,6 +107,16 @@ static int plain_tell(struct conn *c)
     return 0;
 }
 
+static void plain_refuse(struct conn *c, const char *line)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof buf, "%s\n", line);
+    if (n > 0 && (size_t)n < sizeof buf) {
+        ssize_t ignored = send(c->fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)ignored;
+    }
+}
+
 const struct conn_type conn_plain = {
     .is_tls = 0,
     .init = plain_init,
@@ -118,4 +129,5 @@ const struct conn_type conn_plain = {
     .summary = plain_summary,
     .cert_requested = plain_nothing,
     .tell_plaintext_peer = plain_tell,
+    .refuse = plain_refuse,
 };

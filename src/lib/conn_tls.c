@@ -169,6 +169,17 @@ static int tls_tell_plaintext_peer(struct conn *c)
     return n > 0;
 }
 
+/* A fatal alert record in clear, as a server may send before any key exists:
+ * content type alert (21), version 3.1, length 2, level fatal (2),
+ * access_denied (49). The line is for plaintext peers: not sent here. */
+static void tls_refuse(struct conn *c, const char *line)
+{
+    static const unsigned char alert[] = {21, 3, 1, 0, 2, 2, 49};
+    (void)line;
+    ssize_t ignored = send(c->fd, alert, sizeof alert, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)ignored;
+}
+
 const struct conn_type conn_tls = {
     .is_tls = 1,
     .init = tls_init,
@@ -181,4 +192,5 @@ const struct conn_type conn_tls = {
     .summary = tls_summary_of,
     .cert_requested = tls_cert_requested,
     .tell_plaintext_peer = tls_tell_plaintext_peer,
+    .refuse = tls_refuse,
 };

@@ -269,6 +269,15 @@ int net_connect(const char *host, const char *port, int timeout_ms, char *err, s
     return fd;
 }
 
+void net_keepalive(int fd, int idle_s)
+{
+    int on = 1, interval = 10, count = 6;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
+
 int net_set_nonblocking(int fd, int on)
 {
     int fl = fcntl(fd, F_GETFL);

@@ -23,7 +23,11 @@ static const char usage[] =
     "      --client-ca FILE       require client certificates signed by this CA; nick = certificate CN\n"
     "      --plain                no TLS: anyone on the network can read everything\n"
     "      --mode chat|echo       chat room (default), or answer each line with itself\n"
-    "      --max-clients N        most connections at once (default 10000)\n"
+    "      --max-clients N        most members in the chat at once (default 10000)\n"
+    "      --max-per-address N    most connections from one address (an IPv4 address or an\n"
+    "                             IPv6 /64; default 32, and at most half of --max-clients)\n"
+    "      --max-handshakes N     TLS handshakes in progress at once; when all are taken the\n"
+    "                             oldest gives way (default 256; 8 per address)\n"
     "      --max-line BYTES       longest line accepted (default 4096, at most 16384)\n"
     "      --max-queue BYTES      output queued for one client before it is dropped (default 1048576)\n"
     "      --handshake-timeout S  seconds to finish the TLS handshake (default 10)\n"
@@ -39,7 +43,7 @@ static const char usage[] =
 
 enum {
     OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
-    OPT_MAX_QUEUE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_HELP,
+    OPT_MAX_QUEUE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_MAX_PER_ADDRESS, OPT_MAX_HANDSHAKES, OPT_HELP,
     OPT_VERSION
 };
 
@@ -52,6 +56,8 @@ static const struct option longopts[] = {
     {"plain", no_argument, NULL, OPT_PLAIN},
     {"mode", required_argument, NULL, OPT_MODE},
     {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+    {"max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS},
+    {"max-handshakes", required_argument, NULL, OPT_MAX_HANDSHAKES},
     {"max-line", required_argument, NULL, OPT_MAX_LINE},
     {"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
     {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
@@ -76,6 +82,7 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     o->listen = "localhost";
     o->port = "8443";
     o->max_clients = 10000;
+    o->max_handshakes = 256;
     o->max_line = 4096;
     o->max_queue = 1 << 20;
     o->handshake_timeout = 10;
@@ -115,6 +122,16 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
             if (args_number("--max-clients", optarg, 1, 1000000, &n, err, sizeof err) < 0)
                 goto refused;
             o->max_clients = (size_t)n;
+            break;
+        case OPT_MAX_PER_ADDRESS:
+            if (args_number("--max-per-address", optarg, 1, 1000000, &n, err, sizeof err) < 0)
+                goto refused;
+            o->max_per_address = (size_t)n;
+            break;
+        case OPT_MAX_HANDSHAKES:
+            if (args_number("--max-handshakes", optarg, 1, 100000, &n, err, sizeof err) < 0)
+                goto refused;
+            o->max_handshakes = (size_t)n;
             break;
         case OPT_MAX_LINE:
             if (args_number("--max-line", optarg, 16, CHAT_LINE_MAX, &n, err, sizeof err) < 0)

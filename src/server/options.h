@@ -11,7 +11,9 @@ struct server_options {
     const char *port;
     int plain;
     int echo;                  /* --mode echo: each line back to its sender only */
-    size_t max_clients;
+    size_t max_clients;        /* members of the chat */
+    size_t max_per_address;    /* connections from one address (IPv4, or IPv6 /64); 0: default */
+    size_t max_handshakes;     /* TLS handshakes in progress at once */
     size_t max_line;
     size_t max_queue;          /* bytes queued for one client before it is dropped */
     unsigned handshake_timeout; /* seconds */

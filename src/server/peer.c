@@ -13,12 +13,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "text.h"
 
 #define READ_BUDGET     ((size_t)4 * IO_CHUNK) /* per client per round: fairness */
 #define LINES_PER_ROUND 64
 #define CLOSE_GRACE_MS  5000 /* for a closing client to take its last lines */
 #define PLAIN_SNIFF_MS  250  /* plaintext: wait this long for a stray ClientHello */
+#define TURN_AWAY_MS    2000 /* for a refused connection to read why */
+#define KEEPALIVE_IDLE_S 60  /* then probes: a peer gone without a word frees its seat */
 /* Kernel buffer per client: with autotuning a reader that stalls can hold
  * megabytes in the kernel before --max-queue even starts to count. */
 #define CLIENT_SNDBUF (256 * 1024)
@@ -66,6 +69,40 @@ static void unmark_dirty(struct client *c)
     unmark_dirty_in(c->srv, c);
 }
 
+/* ---- handshakes in progress, oldest first ---- */
+
+static void handshake_begins(struct client *c)
+{
+    struct server *s = c->srv;
+    c->hs_next = NULL;
+    c->hs_prev = s->hs_tail;
+    if (s->hs_tail)
+        s->hs_tail->hs_next = c;
+    else
+        s->hs_head = c;
+    s->hs_tail = c;
+    s->nhandshaking++;
+    c->from->handshakes++;
+}
+
+static void handshake_ends(struct client *c)
+{
+    struct server *s = c->srv;
+    if (c->state != HANDSHAKING)
+        return;
+    if (c->hs_prev)
+        c->hs_prev->hs_next = c->hs_next;
+    else
+        s->hs_head = c->hs_next;
+    if (c->hs_next)
+        c->hs_next->hs_prev = c->hs_prev;
+    else
+        s->hs_tail = c->hs_prev;
+    c->hs_prev = c->hs_next = NULL;
+    s->nhandshaking--;
+    c->from->handshakes--;
+}
+
 /* ---- life and death of a client ---- */
 
 /* Wait for what conn says this client's next calls need. */
@@ -85,6 +122,9 @@ void peer_destroy(struct client *c, const char *reason)
         server_log(s, LOG_INFO, "disconnect #%lu %s%s%s: %s", c->id, conn_peer(c->conn),
                    c->member.nick[0] ? " " : "", c->member.nick, reason);
     unmark_dirty(c);
+    handshake_ends(c);
+    c->from->conns--;
+    addr_table_release(&s->addrs, c->from);
     loop_timer_cancel(s->loop, &c->timer);
     loop_del(s->loop, c->fd);
     conn_close(c->conn);
@@ -304,6 +344,7 @@ static void established(struct client *c)
     struct server *s = c->srv;
     struct tls_summary sum;
     int tls = conn_summary(c->conn, &sum) == 0;
+    handshake_ends(c);
     c->state = CHATTING;
     c->last_active_ms = loop_now_ms();
     loop_timer_cancel(s->loop, &c->timer);
@@ -316,7 +357,7 @@ static void established(struct client *c)
                    sum.group, shown_cn[0] ? " cn=" : "", shown_cn);
     else
         server_log(s, LOG_INFO, "connect #%lu %s plaintext", c->id, conn_peer(c->conn));
-    if (c->refuse) {
+    if (s->room.count >= s->opt->max_clients) { /* seats are for members only */
         char msg[128];
         int n = snprintf(msg, sizeof msg, "! the server is full (%zu users): try again later", s->opt->max_clients);
         peer_queue_line(c, msg, (size_t)n);
@@ -418,10 +459,12 @@ void peer_tick(struct loop *loop, void *arg)
         loop_timer_set(loop, &s->wake_timer, 0, wake, s);
 }
 
-struct client *peer_new(struct server *s, int fd, char *err, size_t errlen)
+struct client *peer_new(struct server *s, int fd, struct addr_count *a, const char *refusal, char *err,
+                        size_t errlen)
 {
     int sndbuf = CLIENT_SNDBUF;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    net_keepalive(fd, KEEPALIVE_IDLE_S);
     struct client *c = calloc(1, sizeof *c);
     struct conn *conn = c ? conn_new(fd, s->tls, CONN_SERVER, NULL, err, errlen) : NULL;
     if (!conn) {
@@ -437,7 +480,8 @@ struct client *peer_new(struct server *s, int fd, char *err, size_t errlen)
     c->fd = fd;
     c->id = ++s->next_id;
     c->member.user = c;
-    c->refuse = s->nclients - s->nclosing >= s->opt->max_clients;
+    c->from = a;
+    a->conns++;
     linebuf_init(&c->in, s->opt->max_line);
     outq_init(&c->out);
     c->next = s->clients;
@@ -445,7 +489,16 @@ struct client *peer_new(struct server *s, int fd, char *err, size_t errlen)
         s->clients->prev = c;
     s->clients = c;
     s->nclients++;
-    c->events = conn_events(conn, 1, 0);
+    if (refusal) {
+        /* Told at once, before any handshake: a refusal costs no crypto. */
+        conn_refuse(conn, refusal);
+        c->state = CLOSING;
+        s->nclosing++;
+        snprintf(c->reason, sizeof c->reason, "%s", refusal + 2); /* without "! " */
+    } else {
+        handshake_begins(c);
+    }
+    c->events = refusal ? CONN_READ : conn_events(conn, 1, 0);
     if (loop_add(s->loop, fd, c->events, on_client, c) < 0) {
         snprintf(err, errlen, "cannot watch the connection");
         peer_destroy(c, err);
@@ -453,7 +506,7 @@ struct client *peer_new(struct server *s, int fd, char *err, size_t errlen)
     }
     /* Plaintext: greet at the first bytes (unless they are a ClientHello)
      * or after a moment of silence, whichever comes first. */
-    loop_timer_set(s->loop, &c->timer, s->tls ? (uint64_t)s->opt->handshake_timeout * 1000 : PLAIN_SNIFF_MS,
-                   on_timer, c);
+    uint64_t ms = refusal ? TURN_AWAY_MS : s->tls ? (uint64_t)s->opt->handshake_timeout * 1000 : PLAIN_SNIFF_MS;
+    loop_timer_set(s->loop, &c->timer, ms, on_timer, c);
     return c;
 }

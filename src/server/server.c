@@ -48,6 +48,57 @@ static void destroy_all(struct server *s)
 
 /* ---- accepting ---- */
 
+/* The oldest handshake in progress gives way to a new connection: a stalled
+ * one is the least valuable connection there is. */
+static void oldest_handshake_gives_way(struct server *s)
+{
+    struct client *old = s->hs_head;
+    server_log(s, LOG_INFO, "handshake #%lu %s gave way to a newer one (%zu in progress: --max-handshakes)", old->id,
+               conn_peer(old->conn), s->nhandshaking);
+    peer_destroy(old, "gave way to a newer handshake");
+}
+
+/* A new connection: served, turned away with a reason, or (past every share
+ * and the slack for telling) closed at once. */
+static void take(struct server *s, int fd)
+{
+    char peer[NET_ADDRSTRLEN], err[256];
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof ss;
+    struct addr_count *a = getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0
+                               ? addr_table_get(&s->addrs, (struct sockaddr *)&ss)
+                               : NULL;
+    net_peer_text(fd, peer, sizeof peer);
+    const char *refusal = NULL;
+    if (!a) {
+        server_log(s, LOG_ERROR, "cannot take %s: out of memory, or not an IP address", peer);
+        close(fd);
+        return;
+    }
+    if (a->conns >= s->per_address || a->handshakes >= s->per_address_handshakes)
+        refusal = "! too many connections from your address: close some, or try again later";
+    if (s->nclients >= s->opt->max_clients + s->opt->max_handshakes + REFUSE_SLACK ||
+        (refusal && a->conns >= s->per_address + TELL_SLACK)) {
+        server_log(s, LOG_DEBUG, "closed %s at once: %zu connections, %u from its address", peer, s->nclients,
+                   a->conns);
+        addr_table_release(&s->addrs, a);
+        close(fd);
+        return;
+    }
+    if (refusal)
+        server_log(s, LOG_INFO, "refused %s: %u connections from its address already (--max-per-address %zu)", peer,
+                   a->conns, s->per_address);
+    else if (s->nhandshaking >= s->opt->max_handshakes)
+        oldest_handshake_gives_way(s);
+    struct client *c = peer_new(s, fd, a, refusal, err, sizeof err);
+    if (!c) {
+        server_log(s, LOG_ERROR, "cannot take a connection: %s", err);
+        addr_table_release(&s->addrs, a);
+    } else {
+        server_log(s, LOG_DEBUG, "accept #%lu %s", c->id, peer);
+    }
+}
+
 static void on_accept_resume(struct loop *loop, void *arg)
 {
     struct server *s = arg;
@@ -72,18 +123,7 @@ static void on_listener(struct loop *loop, int lfd, unsigned events, void *arg)
             loop_timer_set(loop, &s->accept_timer, 100, on_accept_resume, s);
             return;
         }
-        if (s->nclients >= s->opt->max_clients + REFUSE_SLACK) {
-            char peer[NET_ADDRSTRLEN];
-            net_peer_text(fd, peer, sizeof peer);
-            server_log(s, LOG_INFO, "refused %s: %zu connections already", peer, s->nclients);
-            close(fd);
-            continue;
-        }
-        struct client *c = peer_new(s, fd, err, sizeof err);
-        if (!c)
-            server_log(s, LOG_ERROR, "cannot take a connection: %s", err);
-        else
-            server_log(s, LOG_DEBUG, "accept #%lu %s", c->id, conn_peer(c->conn));
+        take(s, fd);
     }
 }
 
@@ -176,8 +216,18 @@ static int start(struct server *s, char *err, size_t errlen)
     static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
     if (!(s->loop = loop_new(err, errlen)))
         return -1;
+    if (addr_table_init(&s->addrs, 1024) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* By default one address holds 32 connections and never more than half the
+     * seats: a café behind one NAT fits, one host cannot fill the room. An
+     * explicit --max-per-address is the operator's to choose. */
+    size_t half = (opt->max_clients + 1) / 2;
+    s->per_address = opt->max_per_address ? opt->max_per_address : half < 32 ? half : 32;
+    s->per_address_handshakes = s->per_address < 8 ? s->per_address : 8;
     /* 10,000 clients need 10,000 descriptors: take all the kernel allows. */
-    if (proc_raise_fd_limit(opt->max_clients + REFUSE_SLACK + 32, err, errlen) < 0)
+    if (proc_raise_fd_limit(opt->max_clients + opt->max_handshakes + REFUSE_SLACK + 32, err, errlen) < 0)
         server_log(s, LOG_ERROR, "warning: %s, or lower --max-clients", err);
     /* Before "listening" is logged: whoever waits for that line may signal at once. */
     if ((s->sigfd = proc_signalfd(signals, 3, err, errlen)) < 0)
@@ -224,6 +274,7 @@ int server_run(struct server_options *opt)
         close(s->sigfd);
     tls_free(s->tls);
     loop_free(s->loop);
+    addr_table_free(&s->addrs);
     free(s);
     return rc;
 }

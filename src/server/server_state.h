@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addrs.h"
 #include "chat.h"
 #include "conn.h"
 #include "linebuf.h"
@@ -15,7 +16,8 @@
 
 #define MAX_LISTENERS 8
 #define IO_CHUNK      16384 /* one TLS record's worth */
-#define REFUSE_SLACK  64    /* connections past --max-clients that are told "full" */
+#define REFUSE_SLACK  64    /* connections past the seats and handshakes, being told why not */
+#define TELL_SLACK    8     /* connections past an address's share that are told so */
 
 enum client_state { HANDSHAKING, CHATTING, CLOSING };
 
@@ -32,10 +34,11 @@ struct client {
     struct loop_timer timer; /* handshake, idle or closing deadline */
     uint64_t last_active_ms;
     struct chat_member member;
+    struct addr_count *from; /* its address's share */
+    struct client *hs_prev, *hs_next; /* while handshaking: oldest first */
     unsigned events;         /* interest now registered with the loop */
     int read_more;           /* stopped with lines or TLS data still held */
     int peer_eof;            /* it closed its side: no more reading */
-    int refuse;              /* over --max-clients: tell it so and close */
     int drop;                /* its queue overflowed: close at the next tick */
     int dirty;               /* on srv->dirty: has work for the next tick */
     struct client *dirty_prev, *dirty_next;
@@ -54,6 +57,11 @@ struct server {
     struct client *clients;
     size_t nclients;
     size_t nclosing; /* of those, leaving: they no longer hold a seat */
+    struct addr_table addrs;
+    size_t per_address;            /* connections one address may hold */
+    size_t per_address_handshakes; /* handshakes one address may have in progress */
+    struct client *hs_head, *hs_tail; /* handshaking clients, oldest first */
+    size_t nhandshaking;
     struct client *dirty_head, *dirty_tail;
     size_t ndirty;
     unsigned long next_id;
@@ -69,9 +77,12 @@ __attribute__((format(printf, 3, 4))) void server_log(const struct server *s, in
 
 /* ---- peer.c ---- */
 
-/* Take a new connection: a client in its handshake, watched by the loop. NULL
- * (the fd closed) with a sentence in err. */
-struct client *peer_new(struct server *s, int fd, char *err, size_t errlen);
+/* Take a new connection from address a: a client in its handshake, watched by
+ * the loop. With refusal set, turn it away instead: it is told refusal (a TLS
+ * alert, or the line in plaintext) and closed once it has read that. NULL (the
+ * fd closed) with a sentence in err. */
+struct client *peer_new(struct server *s, int fd, struct addr_count *a, const char *refusal, char *err,
+                        size_t errlen);
 
 /* Close c now, with the reason for the log and the room. */
 void peer_destroy(struct client *c, const char *reason);

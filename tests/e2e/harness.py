@@ -179,8 +179,11 @@ class LineConn:
     line by line with deadlines."""
 
     def __init__(self, port, tls=True, host="127.0.0.1", ca=None, certfile=None, keyfile=None,
-                 server_hostname="localhost", handshake=True):
-        raw = socket.create_connection((host, port), timeout=TIMEOUT)
+                 server_hostname="localhost", handshake=True, source=None):
+        """source: the loopback address to connect from (127.0.0.2, ...), as
+        another machine would; the server limits connections per address."""
+        raw = socket.create_connection((host, port), timeout=TIMEOUT,
+                                       source_address=(source, 0) if source else None)
         if tls:
             ctx = ssl.create_default_context(cafile=ca or cert("ca.crt"))
             if certfile:

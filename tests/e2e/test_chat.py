@@ -204,7 +204,7 @@ class ChatTLS(Case):
         return run(tlschat_argv(srv.port, *args, plain=self.plain))
 
     def test_max_clients(self):
-        srv = self.start("--max-clients", "2")
+        srv = self.start("--max-clients", "2", "--max-per-address", "3")
         alice = self.member(srv, "alice")
         bob = self.member(srv, "bob")
         third = self.connect(srv.port, tls=not self.plain)

@@ -1,0 +1,150 @@
+"""Hold the door: no single host takes the chat away from others. One address
+holds at most its share of connections and of handshakes in progress; seats are
+for members; the oldest stalled handshake gives way; a refused user is told one
+true sentence; dead peers are found by TCP keepalive; no session tickets."""
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+
+from harness import TIMEOUT, Case, cert, run, tlschat_argv, wait_for
+
+FLOODER = "127.0.0.1"
+REFUSED = "! too many connections from your address: close some, or try again later"
+
+
+class Door(Case):
+    def tcp(self, srv, source=FLOODER):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT, source_address=(source, 0))
+        self.addCleanup(s.close)
+        return s
+
+    def tls_session(self, srv, source=FLOODER):
+        """A TLS session that finishes its handshake and then says nothing."""
+        c = self.connect(srv.port, source=source)
+        return c
+
+    def hold_tcp(self, srv, n, source=FLOODER):
+        """n silent TCP connections from one address; those the server closes at
+        once (past its share and the slack for telling) are fine: we only hold."""
+        held = []
+        for _ in range(n):
+            try:
+                held.append(self.tcp(srv, source))
+            except OSError:
+                break
+        return held
+
+    def assert_served(self, srv, source="127.0.0.2", nick="newcomer"):
+        """A user from another address joins and talks within seconds."""
+        t0 = time.monotonic()
+        c = self.join(srv, nick, source=source)
+        c.send("/who")
+        c.expect(r"^\* \d+ online:")
+        self.assertLess(time.monotonic() - t0, TIMEOUT)
+        return c
+
+    def assert_refused_tls(self, srv, source=FLOODER):
+        """A new TLS connection from source meets the access_denied alert."""
+        raw = socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT, source_address=(source, 0))
+        self.addCleanup(raw.close)
+        ctx = ssl.create_default_context(cafile=cert("ca.crt"))
+        with self.assertRaises(ssl.SSLError) as e:
+            ctx.wrap_socket(raw, server_hostname="localhost")
+        self.assertIn("ACCESS_DENIED", str(e.exception))
+
+    def test_one_address_cannot_lock_others_out(self):
+        srv = self.server()
+        silent = [self.tls_session(srv) for _ in range(4)]
+        held = self.hold_tcp(srv, 400)
+        self.assertGreater(len(held), 32)
+        self.assert_served(srv)
+        wait_for(lambda: "refused 127.0.0.1:" in srv.text(), what="the refusal logged")
+        self.assertIn("--max-per-address 32", srv.text())
+        del silent
+
+    def test_tlschat_says_why_it_was_refused(self):
+        srv = self.server("--max-per-address", "2")
+        keep = [self.tls_session(srv) for _ in range(2)]
+        rc, _, err = run(tlschat_argv(srv.port, "-m", "hi"))
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(err.strip().splitlines()[-1],
+                         "tlschat: the server refused the connection: too many connections from this address "
+                         "(close some, or try again later)")
+        self.assertNotIn("plaintext", err)
+        del keep
+        self.assert_served(srv)
+
+    def test_small_max_clients(self):
+        """--max-clients 10: one address may hold only half the seats."""
+        srv = self.server("--max-clients", "10")
+        members = [self.join(srv, f"m{i}") for i in range(5)]
+        self.hold_tcp(srv, 3)  # turned away, each told why
+        self.assert_refused_tls(srv)
+        self.assert_served(srv, nick="fromafar")
+        self.assertEqual(len(members), 5)
+
+    def test_plaintext_refusal_is_a_line(self):
+        srv = self.server("--max-per-address", "2", plain=True)
+        a = self.join(srv, "a", tls=False, poke=True)
+        b = self.join(srv, "b", tls=False, poke=True)
+        third = self.connect(srv.port, tls=False)
+        self.assertEqual(third.readline(), REFUSED)
+        self.assertIsNone(third.readline())
+        c = self.join(srv, "c", tls=False, poke=True, source="127.0.0.2")
+        c.send("hi")
+        self.assertEqual(a.expect(r"^<c>"), "<c> hi")
+        del b
+
+    def test_full_server_says_so(self):
+        srv = self.server("--max-clients", "2")
+        self.join(srv, "a", source="127.0.0.2")
+        self.join(srv, "b", source="127.0.0.3")
+        late = self.connect(srv.port, source="127.0.0.4")
+        self.assertEqual(late.readline(), "! the server is full (2 users): try again later")
+        self.assertIsNone(late.readline())
+
+    def test_handshakes_per_address_are_bounded(self):
+        """Eight silent handshakes from one address; the ninth is turned away,
+        and someone else still gets in."""
+        srv = self.server("--handshake-timeout", "30", "-v")
+        self.hold_tcp(srv, 8)
+        wait_for(lambda: srv.text().count("accept #") >= 8, what="eight handshakes in progress")
+        self.assert_refused_tls(srv)
+        self.assert_served(srv)
+
+    def test_oldest_stalled_handshake_gives_way(self):
+        srv = self.server("--max-handshakes", "4", "--handshake-timeout", "30", "-v")
+        stalled = [self.tcp(srv, source=f"127.0.2.{i}") for i in range(1, 5)]
+        wait_for(lambda: srv.text().count("accept #") >= 4, what="four stalled handshakes")
+        self.assert_served(srv, source="127.0.2.9")
+        srv.wait_line(r"handshake #1 127\.0\.2\.1:\d+ gave way to a newer one")
+        stalled[0].settimeout(TIMEOUT)
+        try:
+            self.assertEqual(stalled[0].recv(100), b"")  # closed
+        except ConnectionResetError:
+            pass
+
+    def test_keepalive_on_client_connections(self):
+        if not shutil.which("ss"):
+            self.skipTest("needs ss (iproute2) to see the server's socket timers")
+        srv = self.server()
+        c = self.join(srv, "k")
+
+        def timers():
+            return subprocess.run(["ss", "-tnoH", "state", "established", f"( sport = :{srv.port} )"],
+                                  capture_output=True, text=True, timeout=TIMEOUT).stdout
+        # Until what was sent is acknowledged, ss shows the retransmit timer.
+        wait_for(lambda: "timer:(keepalive" in timers(), what="a keepalive timer on the server's socket")
+        del c
+
+    def test_no_session_tickets(self):
+        srv = self.server()
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            ctx = ssl.create_default_context(cafile=cert("ca.crt"))
+            ctx.minimum_version = ctx.maximum_version = version
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT) as raw:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                    s.recv(100)  # the welcome: any ticket would have come before it
+                    self.assertFalse(s.session.has_ticket, f"{version}: a session ticket was issued")
