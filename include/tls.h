@@ -64,6 +64,9 @@ int tls_reload(struct tls *t, char *err, size_t errlen);
 
 int tls_is_server(const struct tls *t);
 int tls_requires_client_cert(const struct tls *t);
+/* With a key log: the warning a person must see (the program prints it). */
+const char *tls_keylog_warning(const struct tls *t);
+
 /* How the client verifies the server, for the connect line: "CA certs/ca.crt",
  * "pin sha256:...", or "NOTHING (--insecure)". */
 const char *tls_verified_by(const struct tls *t);

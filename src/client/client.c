@@ -242,6 +242,8 @@ int client_run(const struct client_options *o)
             fprintf(stderr, "tlschat: %s\n", err);
             return 1;
         }
+        if (tls_keylog_warning(tls))
+            fprintf(stderr, "%s\n", tls_keylog_warning(tls));
     }
     struct session s;
     memset(&s, 0, sizeof s);

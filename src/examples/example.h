@@ -105,6 +105,8 @@ static inline struct tls *example_tls(struct example *ex, int server)
         fprintf(stderr, "%s\n", err);
         exit(1);
     }
+    if (tls_keylog_warning(tls))
+        fprintf(stderr, "%s\n", tls_keylog_warning(tls));
     return tls;
 }
 

@@ -54,28 +54,59 @@ static void keylog_line(const SSL *ssl, const char *line)
     }
 }
 
+/* Why an opened key log will not do, or NULL. Secrets go only into a regular
+ * file of this user's that nobody else can read. */
+static const char *keylog_unfit(const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode))
+        return "is not a regular file (a FIFO, device or directory)";
+    if (st->st_uid != geteuid())
+        return "belongs to another user";
+    if (st->st_mode & 077)
+        return "can be read by others: make it private (chmod 600) or name a new file";
+    return NULL;
+}
+
 static int open_keylog(struct tls *t, const struct tls_config *cfg, char *err, size_t errlen)
 {
     const char *path = cfg->keylog_file;
+    int from_env = !path;
     if (!path && !cfg->ignore_env)
         path = getenv("SSLKEYLOGFILE");
     if (!path || !*path)
         return 0;
-    /* Secrets: owner-only, appended so several runs share one file. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        fchmod(fd, 0600); /* an older file may have been readable by others */
-    if (fd < 0 || !(t->keylog = fdopen(fd, "a"))) {
-        set_err(err, errlen, "cannot open the key log '%s': %s (check the path, or unset SSLKEYLOGFILE)",
-                path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    const char *unset = from_env ? " (or unset SSLKEYLOGFILE)" : "";
+    /* A new file is made owner-only; an old one is appended to (several runs
+     * may share it) but never followed through a link, never waited on (a
+     * FIFO), and never chmod-ed: a file we did not make is checked instead. */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP)
+            set_err(err, errlen, "the key log '%s' is a symbolic link: name the file itself%s", path, unset);
+        else if (e == EISDIR)
+            set_err(err, errlen, "the key log '%s' is a directory: name a file in it%s", path, unset);
+        else if (e == ENXIO)
+            set_err(err, errlen, "the key log '%s' is not a regular file (a FIFO, device or directory)%s", path,
+                    unset);
+        else
+            set_err(err, errlen, "cannot open the key log '%s': %s (check the path%s)", path, strerror(e),
+                    from_env ? ", or unset SSLKEYLOGFILE" : "");
         return -1;
     }
-    fprintf(stderr,
-            "WARNING: writing TLS session keys to '%s': anyone who reads that file can decrypt "
-            "this traffic. Use it only to inspect your own sessions, then delete it.\n",
-            path);
+    struct stat st;
+    const char *why = fstat(fd, &st) < 0 ? "cannot be examined" : keylog_unfit(&st);
+    if (why || fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) < 0 || !(t->keylog = fdopen(fd, "a"))) {
+        set_err(err, errlen, "the key log '%s' %s%s", path, why ? why : strerror(errno), unset);
+        close(fd);
+        return -1;
+    }
+    snprintf(t->keylog_warning, sizeof t->keylog_warning,
+             "WARNING: writing TLS session keys to '%s': anyone who reads that file can decrypt "
+             "this traffic. Use it only to inspect your own sessions, then delete it.",
+             path);
     return 0;
 }
 
@@ -342,6 +373,11 @@ int tls_is_server(const struct tls *t)
 int tls_requires_client_cert(const struct tls *t)
 {
     return t->server && t->client_ca_file != NULL;
+}
+
+const char *tls_keylog_warning(const struct tls *t)
+{
+    return t->keylog_warning[0] ? t->keylog_warning : NULL;
 }
 
 const char *tls_verified_by(const struct tls *t)

@@ -21,6 +21,7 @@ struct tls { /* one configured context */
     FILE *keylog; /* NSS key log, opened once, shared by every session */
     struct tls_words words;
     char verified_by[300];
+    char keylog_warning[4400]; /* a path of up to 4096 bytes, and the words */
 };
 
 /* The words of a program that gave none: program-neutral hints. */

@@ -216,6 +216,14 @@ static int start(struct server *s, char *err, size_t errlen)
     static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
     if (!(s->loop = loop_new(err, errlen)))
         return -1;
+    /* Files first (the key log among them), while SIGTERM still stops us. */
+    if (opt->plain)
+        server_log(s, LOG_ERROR, "WARNING: --plain: no encryption. Anyone on the network can read every message "
+                                 "and pose as this server. Use it only to compare with TLS.");
+    else if (!(s->tls = tls_server_new(&opt->tls, err, errlen)))
+        return -1;
+    else if (tls_keylog_warning(s->tls))
+        server_log(s, LOG_ERROR, "%s", tls_keylog_warning(s->tls));
     if (addr_table_init(&s->addrs, 1024) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -236,11 +244,6 @@ static int start(struct server *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot watch signals: %s", strerror(errno));
         return -1;
     }
-    if (opt->plain)
-        server_log(s, LOG_ERROR, "WARNING: --plain: no encryption. Anyone on the network can read every message "
-                                 "and pose as this server. Use it only to compare with TLS.");
-    else if (!(s->tls = tls_server_new(&opt->tls, err, errlen)))
-        return -1;
     chat_room_init(&s->room, opt->echo ? CHAT_MODE_ECHO : CHAT_MODE_CHAT, &peer_chat_ops, s);
     if (start_listening(s, err, errlen) < 0)
         return -1;

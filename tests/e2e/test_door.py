@@ -2,13 +2,15 @@
 holds at most its share of connections and of handshakes in progress; seats are
 for members; the oldest stalled handshake gives way; a refused user is told one
 true sentence; dead peers are found by TCP keepalive; no session tickets."""
+import os
 import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 
-from harness import TIMEOUT, Case, cert, run, tlschat_argv, wait_for
+from harness import TIMEOUT, TLSCHATD, Case, cert, run, tlschat_argv, wait_for
 
 FLOODER = "127.0.0.1"
 REFUSED = "! too many connections from your address: close some, or try again later"
@@ -148,3 +150,44 @@ class Door(Case):
                 with ctx.wrap_socket(raw, server_hostname="localhost") as s:
                     s.recv(100)  # the welcome: any ticket would have come before it
                     self.assertFalse(s.session.has_ticket, f"{version}: a session ticket was issued")
+
+
+class KeyLogFiles(Case):
+    """The key log as a root tool must open it: tlschatd refuses a FIFO at once
+    (no hang, no blocked SIGTERM) and never touches a device's mode."""
+
+    def server_argv(self, *args):
+        return [TLSCHATD, "--listen", "127.0.0.1", "--port", "0", "--cert", cert("server.crt"),
+                "--key", cert("server.key")] + list(args)
+
+    def test_fifo_is_refused_at_once(self):
+        d = tempfile.mkdtemp(prefix="tlschat-fifo-")
+        self.addCleanup(shutil.rmtree, d)
+        fifo = os.path.join(d, "keys.fifo")
+        os.mkfifo(fifo, 0o600)
+        rc, _, err = run(self.server_argv("--keylog", fifo), timeout=TIMEOUT)
+        self.assertEqual(rc, 1, err)
+        self.assertIn(f"the key log '{fifo}' is not a regular file", err)
+
+    def test_device_from_environment_is_refused(self):
+        before = os.stat("/dev/null").st_mode
+        rc, _, err = run(self.server_argv(), env={"SSLKEYLOGFILE": "/dev/null"})
+        self.assertEqual(rc, 1, err)
+        self.assertIn("the key log '/dev/null' is not a regular file", err)
+        self.assertIn("unset SSLKEYLOGFILE", err)
+        self.assertEqual(os.stat("/dev/null").st_mode, before)
+
+    def test_symlink_is_refused_and_its_target_untouched(self):
+        d = tempfile.mkdtemp(prefix="tlschat-link-")
+        self.addCleanup(shutil.rmtree, d)
+        target, link = os.path.join(d, "notes.txt"), os.path.join(d, "keys.log")
+        with open(target, "w") as f:
+            f.write("mine\n")
+        os.chmod(target, 0o644)
+        os.symlink(target, link)
+        rc, _, err = run(tlschat_argv(9, "--keylog", link, "-m", "x"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("is a symbolic link", err)
+        self.assertEqual(os.stat(target).st_mode & 0o777, 0o644)
+        with open(target) as f:
+            self.assertEqual(f.read(), "mine\n")

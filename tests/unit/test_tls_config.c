@@ -495,6 +495,84 @@ static void test_keylog_from_environment(void **state)
     unlink(good);
 }
 
+/* The key log holds secrets and the programs may run as root: never through
+ * a symbolic link, never into a FIFO or device, never a file others can read
+ * or another user owns; an existing file is appended to, never chmod-ed. */
+static void keylog_refused(const char *path, const char *why)
+{
+    char err[512] = "";
+    struct tls_config cfg;
+    client_cfg(&cfg, dir_a);
+    cfg.keylog_file = path;
+    expect_client_err(&cfg, err, sizeof err);
+    assert_contains(err, path);
+    assert_contains(err, why);
+}
+
+static void test_keylog_file_rules(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    struct stat st;
+    const char *target = in(dir_a, "public.txt");
+    const char *link = in(dir_a, "keys-link.log");
+    FILE *f = fopen(target, "w");
+    assert_non_null(f);
+    fputs("public\n", f);
+    fclose(f);
+    assert_int_equal(chmod(target, 0644), 0);
+    assert_int_equal(symlink(target, link), 0);
+
+    keylog_refused(link, "symbolic link");
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644); /* not chmod-ed */
+    assert_int_equal(st.st_size, 7);           /* nothing written */
+
+    keylog_refused(target, "can be read by others");
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+
+    const char *fifo = in(dir_a, "keys.fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    keylog_refused(fifo, "not a regular file"); /* at once: no reader is waited for */
+    keylog_refused("/dev/null", "not a regular file");
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0666);
+    keylog_refused(dir_a, "is a directory");
+
+    /* An existing private file is appended to, and its mode left alone. */
+    const char *mine = in(dir_a, "mine.log");
+    f = fopen(mine, "w");
+    assert_non_null(f);
+    fputs("old line\n", f);
+    fclose(f);
+    assert_int_equal(chmod(mine, 0400), 0);
+    assert_int_equal(chmod(mine, 0600), 0);
+    struct tls_config cfg;
+    client_cfg(&cfg, dir_a);
+    cfg.keylog_file = mine;
+    struct tls *c = tls_client_new(&cfg, err, sizeof err);
+    if (!c)
+        fail_msg("keylog %s: %s", mine, err);
+    assert_non_null(tls_keylog_warning(c));
+    assert_contains(tls_keylog_warning(c), mine);
+    tls_free(c);
+    assert_int_equal(stat(mine, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_size, 9);
+
+    /* No key log, no warning. */
+    client_cfg(&cfg, dir_a);
+    c = tls_client_new(&cfg, err, sizeof err);
+    assert_non_null(c);
+    assert_null(tls_keylog_warning(c));
+    tls_free(c);
+    unlink(link);
+    unlink(target);
+    unlink(fifo);
+    unlink(mine);
+}
+
 static void test_reload(void **state)
 {
     (void)state;
@@ -629,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_bad_min_version),
         cmocka_unit_test(test_keylog_unwritable),
         cmocka_unit_test(test_keylog_from_environment),
+        cmocka_unit_test(test_keylog_file_rules),
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_hints_without_words),
         cmocka_unit_test(test_value_checkers),
