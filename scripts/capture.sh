@@ -87,6 +87,9 @@ die() {
 }
 usage_error() { die 2 "$*"; }
 
+# shellcheck source=lib/procs.sh
+. "$script_dir/lib/procs.sh" || die 2 "cannot read $script_dir/lib/procs.sh: the scripts folder is incomplete."
+
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 
 # ---------------------------------------------------------------------------
@@ -266,31 +269,12 @@ declare -A pid_what=()     # pid -> what it is, for the messages
 keep_pids=()               # pids to leave running on success (--keep-servers)
 success=0
 
-running() { # PID: a child of this shell that has not exited
-    local p
-    for p in $(jobs -pr); do
-        [[ $p == "$1" ]] && return 0
-    done
-    return 1
-}
-
-# stop_pid PID SIGNAL: signal it, wait for it to go, kill it if it will not.
-stop_pid() {
-    local pid=$1 sig=$2 end
-    if running "$pid"; then
-        kill -s "$sig" "$pid" 2>/dev/null
-        end=$((SECONDS + STOP_TIMEOUT))
-        while running "$pid" && ((SECONDS < end)); do
-            sleep 0.02
-        done
-        if running "$pid"; then
-            note "${pid_what[$pid]:-process} (pid $pid) did not stop within ${STOP_TIMEOUT}s: killing it"
-            kill -s KILL "$pid" 2>/dev/null
-        fi
-    fi
-    wait "$pid" 2>/dev/null
+# stop PID SIGNAL: stop one of ours (procs.sh's stop_pid, named in its note if
+# it has to be killed) and forget it. Returns its exit status.
+stop() {
+    stop_pid --name "${pid_what[$1]:-process}" "$1" "$2" "$STOP_TIMEOUT"
     local rc=$?
-    unset "pid_what[$pid]"
+    unset "pid_what[$1]"
     return "$rc"
 }
 
@@ -313,7 +297,7 @@ cleanup() {
     # between starting a process and recording its pid: any child still
     # running is ours too.
     for pid in "${!pid_what[@]}" $(jobs -pr); do
-        kept "$pid" || stop_pid "$pid" TERM
+        kept "$pid" || stop "$pid" TERM
     done
     [[ -n $work && -d $work ]] && rm -rf -- "$work"
     # A --dir this run made and filled with nothing goes too.
@@ -354,7 +338,7 @@ start_server() {
     pid_what[$server_pid]="tlschatd ($name)"
     end=$((SECONDS + START_TIMEOUT))
     until grep -q 'listening on 127\.0\.0\.1:[0-9]' "$log" 2>/dev/null; do
-        if ! running "$server_pid"; then
+        if ! pid_running "$server_pid"; then
             die 1 "tlschatd ($name) did not start on 127.0.0.1:$port: $(grep -v '^[[:space:]]*$' "$log" | tail -n 1)"
         fi
         ((SECONDS < end)) || die 1 "tlschatd ($name) did not start listening within ${START_TIMEOUT}s (its log: $log)."
@@ -394,7 +378,7 @@ start_capture() {
     pid_what[$capture_pid]="dumpcap (port $port)"
     end=$((SECONDS + START_TIMEOUT))
     until [[ -s $file ]]; do
-        if ! running "$capture_pid"; then
+        if ! pid_running "$capture_pid"; then
             die 1 "dumpcap could not capture on lo: $(grep -v -e '^[[:space:]]*$' -e '^Capturing on' "$file.err" | head -n 1)"
         fi
         ((SECONDS < end)) || die 1 "dumpcap did not start capturing within ${START_TIMEOUT}s."
@@ -413,7 +397,7 @@ stop_capture() {
     marker="tlschat-capture-end-$$-$RANDOM$RANDOM"
     end=$((SECONDS + START_TIMEOUT))
     until grep -aqF -- "$marker" "$raw" 2>/dev/null; do
-        running "$capture_pid" || die 1 "dumpcap stopped during the capture: $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
+        pid_running "$capture_pid" || die 1 "dumpcap stopped during the capture: $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
         ((SECONDS < end)) || die 1 "dumpcap did not write the capture within ${START_TIMEOUT}s."
         if ((SECONDS >= next)); then # once, then again every second
             { printf '%s' "$marker" >"/dev/udp/127.0.0.1/$port"; } 2>/dev/null
@@ -421,7 +405,7 @@ stop_capture() {
         fi
         sleep 0.02
     done
-    stop_pid "$capture_pid" INT
+    stop "$capture_pid" INT
     rc=$?
     ((rc == 0)) || die 1 "dumpcap failed (status $rc): $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
     "$TSHARK" -n -r "$raw" -Y tcp -w "$out" >"$work/tshark.err" 2>&1 ||
@@ -482,7 +466,7 @@ wait_line() {
     while :; do
         n=$(grep "${flags[@]}" -- "$text" "${cl_out[$name]}" 2>/dev/null)
         ((${n:-0} >= count)) && return 0
-        running "${cl_pid[$name]}" || client_failed "$name" "exited before it received '$text'"
+        pid_running "${cl_pid[$name]}" || client_failed "$name" "exited before it received '$text'"
         ((SECONDS < end)) || die 1 "tlschat ($name) did not receive '$text' within ${REPLY_TIMEOUT}s."
         sleep 0.02
     done
@@ -494,10 +478,10 @@ client_finish() {
     exec {fd}>&-
     unset "cl_fd[$name]"
     end=$((SECONDS + REPLY_TIMEOUT + STOP_TIMEOUT))
-    while running "$pid" && ((SECONDS < end)); do
+    while pid_running "$pid" && ((SECONDS < end)); do
         sleep 0.02
     done
-    running "$pid" && client_failed "$name" "did not finish within $((REPLY_TIMEOUT + STOP_TIMEOUT))s"
+    pid_running "$pid" && client_failed "$name" "did not finish within $((REPLY_TIMEOUT + STOP_TIMEOUT))s"
     wait "$pid"
     rc=$?
     unset "pid_what[$pid]"
@@ -881,8 +865,8 @@ if ((keep_servers)); then
     say "    tlschat --ca $(printf '%q' "$ca_for_client") --servername localhost 127.0.0.1 $tls_port"
     say "  stop them with: kill $plain_pid $tls_pid"
 else
-    stop_pid "$plain_pid" TERM
-    stop_pid "$tls_pid" TERM
+    stop "$plain_pid" TERM
+    stop "$tls_pid" TERM
 fi
 
 cat <<EOF

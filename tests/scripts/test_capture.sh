@@ -35,6 +35,7 @@ interrupt_on=
 watch_run() {
     local name=$1 pid end sent=0
     shift
+    rc=
     mkdir -p "$work/$name.tmp"
     chmod 1777 "$work/$name.tmp"
     : >"$work/$name.pids"
@@ -45,7 +46,7 @@ watch_run() {
     pid=$!
     bg_pids+=("$pid")
     end=$((SECONDS + 60))
-    while kill -0 "$pid" 2>/dev/null; do
+    while pid_running "$pid"; do
         # Every descendant of $pid, with its command line.
         ps -e -o pid=,ppid=,args= | awk -v top="$pid" '
             { p[NR] = $1; pp[NR] = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); a[NR] = $0 }
@@ -61,14 +62,17 @@ watch_run() {
             sent=1
         fi
         if ((SECONDS >= end)); then
-            kill -TERM "$pid"
             not_ok "$name: capture.sh finished within 60 s"
+            stop_pid --name capture.sh "$pid" TERM 10
+            rc=$?
             break
         fi
         sleep 0.05
     done
-    wait "$pid"
-    rc=$?
+    if [[ -z $rc ]]; then
+        wait "$pid"
+        rc=$?
+    fi
     sort -u -o "$work/$name.pids" "$work/$name.pids"
 }
 
@@ -212,8 +216,9 @@ fi
 if ((EUID == 0)) && command -v setpriv >/dev/null 2>&1; then
     script=$CAPTURE
     if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$CAPTURE"; then
-        cp -- "$CAPTURE" "$work/capture.sh" && chmod 755 "$work/capture.sh"
-        script=$work/capture.sh
+        # capture.sh reads files beside it (lib/procs.sh and more): copy the folder
+        cp -R -- "$root/scripts" "$work/scripts" && chmod -R a+rX "$work/scripts"
+        script=$work/scripts/capture.sh
     fi
     runner=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
     CAPTURE_SAVED=$CAPTURE
