@@ -209,6 +209,13 @@ if [[ $rc == 2 ]] && grep -q 'wireshark-common' "$work/noeditcap.err"; then
 else
     not_ok "without editcap: names the package wireshark-common, status 2" "exit $rc" "$(cat "$work/noeditcap.err")"
 fi
+PYTHON=/nonexistent/python3 "$CAPTURE" --dir "$work/nopython" >/dev/null 2>"$work/nopython.err"
+rc=$?
+if [[ $rc == 2 ]] && grep -q 'apt-get install python3' "$work/nopython.err" && [[ $(wc -l <"$work/nopython.err") == 1 ]]; then
+    ok "without python3: one sentence naming the package python3, status 2"
+else
+    not_ok "without python3: one sentence naming the package python3, status 2" "exit $rc" "$(cat "$work/nopython.err")"
+fi
 
 # ---------------------------------------------------------------------------
 # Without capture rights: one sentence, status 2, nothing started.
