@@ -56,6 +56,8 @@ Options:
   --message TEXT     the secret message to send (default: "the password is swordfish")
   --port N           base port: the plaintext server on N, the TLS server on N+1
                      (default: free ports picked by the servers)
+  --tls-port N       the TLS server on N instead (the plaintext one stays on
+                     --port N, or a free port)
   --mode echo|chat   echo: one client, the server answers each line (default);
                      chat: bob listens while alice talks
   --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (1-16384) on both
@@ -102,6 +104,7 @@ is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 dir=
 message="the password is swordfish"
 base_port=
+tls_port_wanted=
 mode="echo"
 pad=
 tls_version=
@@ -139,6 +142,11 @@ while (($# > 0)); do
             base_port=$2
             shift 2
             ;;
+        --tls-port)
+            need_arg "$opt" $#
+            tls_port_wanted=$2
+            shift 2
+            ;;
         --mode)
             need_arg "$opt" $#
             mode=$2
@@ -172,11 +180,20 @@ case $mode in
     *) usage_error "--mode takes echo or chat, not '$mode'" ;;
 esac
 
+is_port() { is_uint "$1" && ((${#1} <= 5 && 10#$1 >= 1 && 10#$1 <= 65535)); }
+
+if [[ -n $tls_port_wanted ]]; then
+    is_port "$tls_port_wanted" || usage_error "--tls-port '$tls_port_wanted' is not a port from 1 to 65535"
+    tls_port_wanted=$((10#$tls_port_wanted))
+fi
 if [[ -n $base_port ]]; then
-    if ! is_uint "$base_port" || ((${#base_port} > 5 || 10#$base_port < 1 || 10#$base_port > 65534)); then
+    if [[ -n $tls_port_wanted ]]; then
+        is_port "$base_port" || usage_error "--port '$base_port' is not a port from 1 to 65535"
+    elif ! is_port "$base_port" || ((10#$base_port == 65535)); then
         usage_error "--port '$base_port' is not a port from 1 to 65534 (the TLS server uses the next one)"
     fi
     base_port=$((10#$base_port))
+    ((base_port != tls_port_wanted)) || usage_error "--port and --tls-port are both $base_port: the two servers need a port each"
 fi
 
 case $tls_version in
@@ -368,6 +385,7 @@ plain_pid=$server_pid
 plain_port=$server_port
 tls_base=0
 [[ -n $base_port ]] && tls_base=$((base_port + 1))
+[[ -n $tls_port_wanted ]] && tls_base=$tls_port_wanted
 start_server TLS "$server_log_dir/tlschatd-tls.log" "$tls_base" \
     "${tls_args[@]}" "${pad_args[@]}"
 tls_pid=$server_pid
