@@ -39,8 +39,9 @@ stop_pid() {
     ((group)) && target=-$pid
     if pid_running "$pid"; then
         kill -s "$sig" -- "$target" 2>/dev/null || kill -s "$sig" "$pid" 2>/dev/null
-        end=$((SECONDS + secs))
-        while pid_running "$pid" && ((SECONDS < end)); do
+        # Deadline in microseconds: bash's EPOCHREALTIME without its decimal point.
+        end=$((${EPOCHREALTIME//[!0-9]/} + secs * 1000000))
+        while pid_running "$pid" && ((${EPOCHREALTIME//[!0-9]/} < end)); do
             sleep 0.02
         done
         if pid_running "$pid"; then
