@@ -56,22 +56,13 @@ mkdir -p "$tmp/bin" && cp "$BENCH" "$SERVER" "$tmp/bin/" || exit 1
 BENCH=$tmp/bin/tlschat-bench
 SERVER=$tmp/bin/tlschatd
 
-stop_group() { # pid
-    local pid=$1
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL -- "-$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
+# shellcheck source=lib/procs.sh
+. scripts/lib/procs.sh # stop_pid
 
 cleanup() {
     local pid
     for pid in "${pids[@]}"; do
-        stop_group "$pid"
+        stop_pid --group "$pid"
     done
     pids=()
     rm -rf "$tmp"
@@ -85,7 +76,7 @@ forget() { # pid: it was stopped by hand
     pids=("${keep[@]+"${keep[@]}"}")
 }
 
-stop() { stop_group "$1"; forget "$1"; }
+stop() { stop_pid --group "$1"; forget "$1"; }
 
 # ---- limits: 10,000 connections need 10,000 descriptors in each process
 hard=$(ulimit -Hn)

@@ -3,7 +3,8 @@
 #
 # Starts tlschatd twice on loopback (--plain, and TLS), runs the same scripted
 # conversation through tlschat against each while dumpcap records the port,
-# then prints, side by side, what someone on the network reads in each run.
+# then prints, side by side, what someone on the network reads in each run
+# (tshark reads the captures; scripts/capture_report.py writes that report).
 # Writes into captures/ (or --dir DIR): plain.pcapng, tls.pcapng, keys.log and
 # tls-decrypted.pcapng (the TLS capture with keys.log embedded, so Wireshark
 # opens it decrypted with no settings).
@@ -26,6 +27,8 @@ TSHARK=${TSHARK:-tshark}
 DUMPCAP=${DUMPCAP:-dumpcap}
 EDITCAP=${EDITCAP:-editcap}
 CAPINFOS=${CAPINFOS:-capinfos}
+PYTHON=${PYTHON:-python3}
+REPORT=$script_dir/capture_report.py
 BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$root/$BUILD
 TLSCHATD=$BUILD/tlschatd
@@ -53,6 +56,8 @@ Options:
   --message TEXT     the secret message to send (default: "the password is swordfish")
   --port N           base port: the plaintext server on N, the TLS server on N+1
                      (default: free ports picked by the servers)
+  --tls-port N       the TLS server on N instead (the plaintext one stays on
+                     --port N, or a free port)
   --mode echo|chat   echo: one client, the server answers each line (default);
                      chat: bob listens while alice talks
   --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (1-16384) on both
@@ -68,7 +73,8 @@ record sizes show the message lengths (and --pad hides them).
 Capturing needs root or dumpcap's capabilities: run it with sudo, or once
   sudo dpkg-reconfigure wireshark-common    (answer Yes)
   sudo usermod -aG wireshark "$USER"        (then log in again)
-Needs tshark, dumpcap, editcap and capinfos (Debian: apt-get install tshark).
+Needs tshark, dumpcap, editcap and capinfos (Debian: apt-get install tshark),
+and python3, which writes the report (scripts/capture_report.py).
 Uses build/tlschatd and build/tlschat (run make first; BUILD=DIR for another
 build), and certs/ when it holds ca.crt, server.crt and server.key (otherwise
 scripts/gen-certs.sh makes throwaway ones).
@@ -87,6 +93,9 @@ die() {
 }
 usage_error() { die 2 "$*"; }
 
+# shellcheck source=lib/procs.sh
+. "$script_dir/lib/procs.sh" || die 2 "cannot read $script_dir/lib/procs.sh: the scripts folder is incomplete."
+
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 
 # ---------------------------------------------------------------------------
@@ -95,6 +104,7 @@ is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 dir=
 message="the password is swordfish"
 base_port=
+tls_port_wanted=
 mode="echo"
 pad=
 tls_version=
@@ -132,6 +142,11 @@ while (($# > 0)); do
             base_port=$2
             shift 2
             ;;
+        --tls-port)
+            need_arg "$opt" $#
+            tls_port_wanted=$2
+            shift 2
+            ;;
         --mode)
             need_arg "$opt" $#
             mode=$2
@@ -165,11 +180,20 @@ case $mode in
     *) usage_error "--mode takes echo or chat, not '$mode'" ;;
 esac
 
+is_port() { is_uint "$1" && ((${#1} <= 5 && 10#$1 >= 1 && 10#$1 <= 65535)); }
+
+if [[ -n $tls_port_wanted ]]; then
+    is_port "$tls_port_wanted" || usage_error "--tls-port '$tls_port_wanted' is not a port from 1 to 65535"
+    tls_port_wanted=$((10#$tls_port_wanted))
+fi
 if [[ -n $base_port ]]; then
-    if ! is_uint "$base_port" || ((${#base_port} > 5 || 10#$base_port < 1 || 10#$base_port > 65534)); then
+    if [[ -n $tls_port_wanted ]]; then
+        is_port "$base_port" || usage_error "--port '$base_port' is not a port from 1 to 65535"
+    elif ! is_port "$base_port" || ((10#$base_port == 65535)); then
         usage_error "--port '$base_port' is not a port from 1 to 65534 (the TLS server uses the next one)"
     fi
     base_port=$((10#$base_port))
+    ((base_port != tls_port_wanted)) || usage_error "--port and --tls-port are both $base_port: the two servers need a port each"
 fi
 
 case $tls_version in
@@ -228,6 +252,10 @@ fi
 if ((${#missing_common[@]} > 0)); then
     die 2 "${missing_common[*]} not found: install the Debian package wireshark-common (sudo apt-get install wireshark-common)."
 fi
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    die 2 "python3 is not installed (it writes the report): install the Debian package python3 (sudo apt-get install python3)."
+fi
+[[ -r $REPORT ]] || die 2 "$REPORT is missing: the scripts folder is incomplete."
 
 # Capture rights: opening lo is what needs them; -L opens it and captures nothing.
 if ! "$DUMPCAP" -i lo -L >/dev/null 2>&1; then
@@ -266,31 +294,12 @@ declare -A pid_what=()     # pid -> what it is, for the messages
 keep_pids=()               # pids to leave running on success (--keep-servers)
 success=0
 
-running() { # PID: a child of this shell that has not exited
-    local p
-    for p in $(jobs -pr); do
-        [[ $p == "$1" ]] && return 0
-    done
-    return 1
-}
-
-# stop_pid PID SIGNAL: signal it, wait for it to go, kill it if it will not.
-stop_pid() {
-    local pid=$1 sig=$2 end
-    if running "$pid"; then
-        kill -s "$sig" "$pid" 2>/dev/null
-        end=$((SECONDS + STOP_TIMEOUT))
-        while running "$pid" && ((SECONDS < end)); do
-            sleep 0.02
-        done
-        if running "$pid"; then
-            note "${pid_what[$pid]:-process} (pid $pid) did not stop within ${STOP_TIMEOUT}s: killing it"
-            kill -s KILL "$pid" 2>/dev/null
-        fi
-    fi
-    wait "$pid" 2>/dev/null
+# stop PID SIGNAL: stop one of ours (procs.sh's stop_pid, named in its note if
+# it has to be killed) and forget it. Returns its exit status.
+stop() {
+    stop_pid --name "${pid_what[$1]:-process}" "$1" "$2" "$STOP_TIMEOUT"
     local rc=$?
-    unset "pid_what[$pid]"
+    unset "pid_what[$1]"
     return "$rc"
 }
 
@@ -313,7 +322,7 @@ cleanup() {
     # between starting a process and recording its pid: any child still
     # running is ours too.
     for pid in "${!pid_what[@]}" $(jobs -pr); do
-        kept "$pid" || stop_pid "$pid" TERM
+        kept "$pid" || stop "$pid" TERM
     done
     [[ -n $work && -d $work ]] && rm -rf -- "$work"
     # A --dir this run made and filled with nothing goes too.
@@ -354,7 +363,7 @@ start_server() {
     pid_what[$server_pid]="tlschatd ($name)"
     end=$((SECONDS + START_TIMEOUT))
     until grep -q 'listening on 127\.0\.0\.1:[0-9]' "$log" 2>/dev/null; do
-        if ! running "$server_pid"; then
+        if ! pid_running "$server_pid"; then
             die 1 "tlschatd ($name) did not start on 127.0.0.1:$port: $(grep -v '^[[:space:]]*$' "$log" | tail -n 1)"
         fi
         ((SECONDS < end)) || die 1 "tlschatd ($name) did not start listening within ${START_TIMEOUT}s (its log: $log)."
@@ -376,6 +385,7 @@ plain_pid=$server_pid
 plain_port=$server_port
 tls_base=0
 [[ -n $base_port ]] && tls_base=$((base_port + 1))
+[[ -n $tls_port_wanted ]] && tls_base=$tls_port_wanted
 start_server TLS "$server_log_dir/tlschatd-tls.log" "$tls_base" \
     "${tls_args[@]}" "${pad_args[@]}"
 tls_pid=$server_pid
@@ -394,7 +404,7 @@ start_capture() {
     pid_what[$capture_pid]="dumpcap (port $port)"
     end=$((SECONDS + START_TIMEOUT))
     until [[ -s $file ]]; do
-        if ! running "$capture_pid"; then
+        if ! pid_running "$capture_pid"; then
             die 1 "dumpcap could not capture on lo: $(grep -v -e '^[[:space:]]*$' -e '^Capturing on' "$file.err" | head -n 1)"
         fi
         ((SECONDS < end)) || die 1 "dumpcap did not start capturing within ${START_TIMEOUT}s."
@@ -413,7 +423,7 @@ stop_capture() {
     marker="tlschat-capture-end-$$-$RANDOM$RANDOM"
     end=$((SECONDS + START_TIMEOUT))
     until grep -aqF -- "$marker" "$raw" 2>/dev/null; do
-        running "$capture_pid" || die 1 "dumpcap stopped during the capture: $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
+        pid_running "$capture_pid" || die 1 "dumpcap stopped during the capture: $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
         ((SECONDS < end)) || die 1 "dumpcap did not write the capture within ${START_TIMEOUT}s."
         if ((SECONDS >= next)); then # once, then again every second
             { printf '%s' "$marker" >"/dev/udp/127.0.0.1/$port"; } 2>/dev/null
@@ -421,7 +431,7 @@ stop_capture() {
         fi
         sleep 0.02
     done
-    stop_pid "$capture_pid" INT
+    stop "$capture_pid" INT
     rc=$?
     ((rc == 0)) || die 1 "dumpcap failed (status $rc): $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
     "$TSHARK" -n -r "$raw" -Y tcp -w "$out" >"$work/tshark.err" 2>&1 ||
@@ -482,7 +492,7 @@ wait_line() {
     while :; do
         n=$(grep "${flags[@]}" -- "$text" "${cl_out[$name]}" 2>/dev/null)
         ((${n:-0} >= count)) && return 0
-        running "${cl_pid[$name]}" || client_failed "$name" "exited before it received '$text'"
+        pid_running "${cl_pid[$name]}" || client_failed "$name" "exited before it received '$text'"
         ((SECONDS < end)) || die 1 "tlschat ($name) did not receive '$text' within ${REPLY_TIMEOUT}s."
         sleep 0.02
     done
@@ -494,10 +504,10 @@ client_finish() {
     exec {fd}>&-
     unset "cl_fd[$name]"
     end=$((SECONDS + REPLY_TIMEOUT + STOP_TIMEOUT))
-    while running "$pid" && ((SECONDS < end)); do
+    while pid_running "$pid" && ((SECONDS < end)); do
         sleep 0.02
     done
-    running "$pid" && client_failed "$name" "did not finish within $((REPLY_TIMEOUT + STOP_TIMEOUT))s"
+    pid_running "$pid" && client_failed "$name" "did not finish within $((REPLY_TIMEOUT + STOP_TIMEOUT))s"
     wait "$pid"
     rc=$?
     unset "pid_what[$pid]"
@@ -547,8 +557,7 @@ converse() { # PORT
 }
 
 nclients=1
-names="client"
-[[ $mode == chat ]] && nclients=2 names="bob alice"
+[[ $mode == chat ]] && nclients=2
 
 note "plaintext run: tlschatd --plain on 127.0.0.1:$plain_port, capturing"
 start_capture "$plain_port" "$work/plain.raw.pcapng"
@@ -603,61 +612,18 @@ packets() { "$CAPINFOS" -M -c "$1" 2>/dev/null | sed -n 's/^Number of packets:[[
 plain_packets=$(packets "$work/plain.pcapng")
 tls_packets=$(packets "$work/tls.pcapng")
 
-[[ -s $work/plain.tsv ]] || die 1 "the plaintext capture holds no payload: the capture missed the conversation."
-[[ -s $work/tls.tsv ]] || die 1 "the TLS capture holds no TLS records: the capture missed the conversation."
-
-# Shared awk: hex to text as the eavesdropper reads it, and port to a name
-# (server, or the clients in the order they first appear).
-awk_lib='
-BEGIN {
-    for (i = 0; i < 256; i++) { h = sprintf("%02x", i); code[h] = i; chr[h] = sprintf("%c", i) }
-    nnames = split(names, name_list, " ")
-}
-function text(hex,    i, h, c, out) {
-    out = ""
-    for (i = 1; i < length(hex); i += 2) {
-        h = substr(hex, i, 2); c = code[h]
-        if (c == 10) out = out "\\n"
-        else if (c == 13) out = out "\\r"
-        else if (c == 9) out = out "\\t"
-        else if (c == 92) out = out "\\\\"
-        else if (c >= 32 && c != 127) out = out chr[h]
-        else out = out "\\x" h
-    }
-    return out
-}
-function who(port, run) {
-    if (port == sport[run]) return "server"
-    if (!((run, port) in pname)) {
-        seen[run]++
-        pname[run, port] = (seen[run] <= nnames) ? name_list[seen[run]] : "client" seen[run]
-    }
-    return pname[run, port]
-}
-function shorten(s, n) { return length(s) <= n ? s : substr(s, 1, n - 3) "..." }
-function ctname(t) {
-    if (t == 20) return "change_cipher_spec"
-    if (t == 21) return "alert"
-    if (t == 22) return "handshake"
-    if (t == 23) return "application_data"
-    if (t == 24) return "heartbeat"
-    return "type " t
-}
-function hsname(t) {
-    if (t == 1) return "ClientHello"
-    if (t == 2) return "ServerHello"
-    if (t == 4) return "NewSessionTicket"
-    if (t == 8) return "EncryptedExtensions"
-    if (t == 11) return "Certificate"
-    if (t == 12) return "ServerKeyExchange"
-    if (t == 13) return "CertificateRequest"
-    if (t == 14) return "ServerHelloDone"
-    if (t == 15) return "CertificateVerify"
-    if (t == 16) return "ClientKeyExchange"
-    if (t == 20) return "Finished"
-    return "handshake type " t
-}
-'
+# Sections 1 to 4 of the report, from tshark's output above. Written into a
+# file first: a failure shows one sentence, not half a report.
+report_args=(--plain-port "$plain_port" --tls-port "$tls_port" --mode "$mode" --message="$message"
+    --long-line="$long_line" --tls "${tls_version:-1.3}")
+[[ -n $pad ]] && report_args+=(--pad "$pad")
+"$PYTHON" "$REPORT" "${report_args[@]}" "$work" >"$work/report.txt" 2>"$work/report.err"
+rc=$?
+if ((rc != 0)); then
+    why=$(grep -v '^[[:space:]]*$' "$work/report.err" | tail -n 1)
+    why=${why#capture_report.py: }
+    die 1 "${why:-capture_report.py failed (status $rc) without saying why.}"
+fi
 
 header() {
     say
@@ -674,159 +640,7 @@ if [[ $mode == echo ]]; then
 else
     say "  conversation: bob and alice join; alice says \"hi\", the secret, a 100-character line; bob gets each"
 fi
-
-header "1. Plaintext run (plain.pcapng): the eavesdropper reads every byte"
-awk -F '\t' -v names="$names" -v sp="$plain_port" "$awk_lib"'
-BEGIN { sport["p"] = sp; printf "  %8s  %-16s %5s  %s\n", "time (s)", "from -> to", "bytes", "payload, as read off the wire" }
-{ printf "  %8.4f  %-16s %5d  %s\n", $1, who($2, "p") " -> " who($3, "p"), $4, text($5) }
-' "$work/plain.tsv"
-
-header "2. TLS run (tls.pcapng): the eavesdropper sees record types and sizes only"
-awk -F '\t' -v names="$names" -v sp="$tls_port" "$awk_lib"'
-BEGIN { sport["t"] = sp; printf "  %8s  %-16s %-24s %5s\n", "time (s)", "from -> to", "TLS record type", "bytes" }
-{
-    nct = ($4 == "") ? 0 : split($4, ct, ",")
-    not = ($5 == "") ? 0 : split($5, ot, ",")
-    nlen = split($6, len, ",")
-    nhs = ($7 == "") ? 0 : split($7, hs, ",")
-    # Records in clear come first in a segment, the encrypted ones (TLS 1.3:
-    # opaque type 23) after them.
-    n22 = 0
-    for (i = 1; i <= nct; i++) if (ct[i] == 22) n22++
-    k = 0; h = 0
-    for (i = 1; i <= nct + not; i++) {
-        note = ""
-        if (i <= nct) {
-            t = ct[i]
-            if (t == 22) {
-                if (n22 == nhs) { h++; note = hsname(hs[h]) ", in clear" }
-                else if (nhs == 0) note = "encrypted handshake"
-                else if (++k == 1) { for (j = 1; j <= nhs; j++) note = note (j > 1 ? ", " : "") hsname(hs[j]); note = note ", in clear" }
-            } else if (t == 23) note = "encrypted"
-        } else {
-            t = ot[i - nct]; note = "encrypted"
-        }
-        printf "  %8.4f  %-16s %-24s %5d%s\n", $1, who($2, "t") " -> " who($3, "t"), ctname(t) " (" t ")", len[i], (note == "" ? "" : "  " note)
-    }
-}
-' "$work/tls.tsv"
-
-# The two runs joined message by message. Each direction carries the same bytes
-# in both runs; each plaintext segment is shown with the TLS application-data
-# records that carried the same stretch of that byte stream (known from the
-# decrypted copy; the eavesdropper sees only their sizes).
-header "3. Side by side: each message as the eavesdropper reads it"
-awk -F '\t' -v names="$names" -v psp="$plain_port" -v tsp="$tls_port" "$awk_lib"'
-BEGIN {
-    sport["p"] = psp; sport["t"] = tsp
-    printf "  %-16s %-36s %9s | %s\n", "from -> to", "plaintext run", "", "TLS run"
-}
-FNR == NR {
-    np++; pdir[np] = who($2, "p") " -> " who($3, "p"); plen[np] = $4; phex[np] = $5
-    pstart[np] = pos[pdir[np]] + 0; pos[pdir[np]] += $4
-    next
-}
-{
-    nct = split($4, ct, ","); split($5, len, ","); split($6, data, ",")
-    d = 0
-    for (i = 1; i <= nct; i++) {
-        if (ct[i] != 23) continue
-        d++; nt++
-        tdir[nt] = who($2, "t") " -> " who($3, "t"); tlen[nt] = len[i]
-        tstart[nt] = tpos[tdir[nt]] + 0; tpos[tdir[nt]] += length(data[d]) / 2; tend[nt] = tpos[tdir[nt]]
-    }
-}
-END {
-    for (i = 1; i <= np; i++) {
-        a = pstart[i]; b = a + plen[i]; n = 0; sizes = ""
-        for (j = 1; j <= nt; j++)
-            if (tdir[j] == pdir[i] && tstart[j] < b && tend[j] > a) { n++; sizes = sizes (n > 1 ? " + " : "") tlen[j] }
-        if (n == 1) tls = "application_data, " sizes " bytes"
-        else if (n > 1) tls = n " application_data records, " sizes " bytes"
-        else tls = "(no TLS record carried these bytes)"
-        printf "  %-16s %-36s %3d bytes | %s\n", pdir[i], "\"" shorten(text(phex[i]), 34) "\"", plen[i], tls
-    }
-}
-' "$work/plain.tsv" "$work/decrypted.tsv"
-
-# Record sizes of the three messages the client (alice) sent, and the TLS
-# overhead, for the lengths paragraph.
-hex_line() { printf '%s\n' "$1" | od -An -v -tx1 | tr -d ' \n'; }
-read -r hi_rec secret_rec long_rec overhead <<<"$(awk -F '\t' -v names="$names" -v tsp="$tls_port" \
-    -v m1="$(hex_line hi)" -v m2="$(hex_line "$message")" -v m3="$(hex_line "$long_line")" "$awk_lib"'
-BEGIN { sport["t"] = tsp; want[1] = m1; want[2] = m2; want[3] = m3 }
-{
-    nct = split($4, ct, ","); split($5, len, ","); split($6, data, ",")
-    d = 0
-    for (i = 1; i <= nct; i++) {
-        if (ct[i] != 23) continue
-        d++
-        if (who($2, "t") == "server") continue
-        for (k = 1; k <= 3; k++)
-            if (!(k in got) && data[d] == want[k]) { got[k] = len[i]; if (k == 1) ovh = len[i] - length(data[d]) / 2 }
-    }
-}
-END { printf "%s %s %s %s\n", (1 in got) ? got[1] : "?", (2 in got) ? got[2] : "?", (3 in got) ? got[3] : "?", ovh == "" ? "?" : ovh }
-' "$work/decrypted.tsv")"
-
-header "4. What TLS does not hide"
-awk -F '\t' -v long_rec="$long_rec" '
-function vname(v) {
-    if (v == "0x0304") return "TLS 1.3"
-    if (v == "0x0303") return "TLS 1.2"
-    if (v == "0x0302") return "TLS 1.1"
-    if (v == "0x0301") return "TLS 1.0"
-    return v
-}
-function csname(c) {
-    if (c == "0x1301") return "TLS_AES_128_GCM_SHA256"
-    if (c == "0x1302") return "TLS_AES_256_GCM_SHA384"
-    if (c == "0x1303") return "TLS_CHACHA20_POLY1305_SHA256"
-    return "cipher suite " c
-}
-function has(list, want,    n, a, i) { n = split(list, a, ","); for (i = 1; i <= n; i++) if (a[i] == want) return 1; return 0 }
-$1 == "1" { conns = conns sprintf("\n      %s:%s -> %s:%s", $2, $3, $4, $5); next }
-has($6, 1) && sni == "" { sni = $7 }
-has($6, 2) && version == "" {
-    version = ($8 != "") ? vname($8) : vname($9)
-    cipher = csname($10)
-}
-has($6, 11) && cert == "" {
-    names = $11; if ($12 != "") names = names (names == "" ? "" : ",") $12
-    gsub(",", ", ", names)
-    cert = "IN CLEAR, with its names: " names
-    if ($13 != "") { dns = $13; gsub(",", ", ", dns); cert = cert "; DNS names: " dns }
-}
-END {
-    print "  - who talks to whom, and when: addresses and ports are never encrypted:" conns
-    print "  - the server name the client asked for (SNI, in the ClientHello): " (sni == "" ? "none sent" : sni)
-    print "  - the protocol version and cipher: " (version == "" ? "?" : version) ", " (cipher == "" ? "?" : cipher)
-    if (cert == "")
-        print "  - the server certificate: not visible here, " (version == "TLS 1.3" ? "TLS 1.3 encrypts it" : "it was not sent in clear") ";\n    with TLS 1.2 it crosses in clear (names, issuer, validity)"
-    else
-        print "  - the server certificate: " cert
-}' "$work/facts.tsv"
-
-if [[ -n $pad ]]; then
-    if [[ $hi_rec == "$long_rec" && $hi_rec == "$secret_rec" ]]; then
-        say "  - message lengths: hidden by --pad $pad: \"hi\", the secret and the 100-character line all"
-        say "    went in records of $hi_rec bytes; every record now carries a multiple of $pad bytes (plus"
-        say "    the 16-byte tag), so only a message longer than that shows in the size"
-    else
-        say "  - message lengths: even with --pad $pad, \"hi\" went in a record of $hi_rec bytes, the secret"
-        say "    in one of $secret_rec and the 100-character line in one of $long_rec: the padding block is"
-        say "    smaller than the longest line; a larger one, such as --pad 256, hides them"
-    fi
-else
-    say "  - message lengths: \"hi\" went in a record of $hi_rec bytes, the secret (${#message} characters)"
-    say "    in one of $secret_rec, the 100-character line in one of $long_rec: each record is the line"
-    if [[ $tls_version == 1.2 ]]; then
-        say "    plus $overhead bytes, so its size gives the length away (TLS 1.3 with --pad 256 hides it)"
-    else
-        say "    plus $overhead bytes, so its size gives the length away (--pad 256 hides it)"
-    fi
-fi
-say "  - timing: when each message was sent and how soon it was answered (the time column above)"
+cat -- "$work/report.txt"
 
 q_dir=$(printf '%q' "$show_dir")
 header "5. Look for yourself"
@@ -881,8 +695,8 @@ if ((keep_servers)); then
     say "    tlschat --ca $(printf '%q' "$ca_for_client") --servername localhost 127.0.0.1 $tls_port"
     say "  stop them with: kill $plain_pid $tls_pid"
 else
-    stop_pid "$plain_pid" TERM
-    stop_pid "$tls_pid" TERM
+    stop "$plain_pid" TERM
+    stop "$tls_pid" TERM
 fi
 
 cat <<EOF

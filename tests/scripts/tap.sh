@@ -1,5 +1,6 @@
 # Sourced by the script tests: a scratch directory ($work) and the processes
-# a test starts ($bg_pids) cleaned up on any exit; "ok - WHAT" / "not ok - WHAT"
+# a test starts ($bg_pids) cleaned up on any exit (scripts/lib/procs.sh's
+# stop_pid, also there for the tests); "ok - WHAT" / "not ok - WHAT"
 # per check (the details of a failure go to stderr as "#" lines); and
 # "N passed, N failed" at the end.
 # shellcheck shell=bash
@@ -8,11 +9,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/$(basename "$0" .sh).XXXXXX") || {
     echo "cannot create a temporary directory" >&2
     exit 1
 }
+# shellcheck source=../../scripts/lib/procs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/procs.sh" || exit 1
 bg_pids=() # what the test started itself, stopped by pid on exit
 tap_cleanup() {
     local p
     for p in "${bg_pids[@]}"; do
-        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+        stop_pid "$p"
     done
     rm -rf -- "$work"
 }

@@ -35,6 +35,7 @@ interrupt_on=
 watch_run() {
     local name=$1 pid end sent=0
     shift
+    rc=
     mkdir -p "$work/$name.tmp"
     chmod 1777 "$work/$name.tmp"
     : >"$work/$name.pids"
@@ -45,7 +46,7 @@ watch_run() {
     pid=$!
     bg_pids+=("$pid")
     end=$((SECONDS + 60))
-    while kill -0 "$pid" 2>/dev/null; do
+    while pid_running "$pid"; do
         # Every descendant of $pid, with its command line.
         ps -e -o pid=,ppid=,args= | awk -v top="$pid" '
             { p[NR] = $1; pp[NR] = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); a[NR] = $0 }
@@ -61,19 +62,35 @@ watch_run() {
             sent=1
         fi
         if ((SECONDS >= end)); then
-            kill -TERM "$pid"
             not_ok "$name: capture.sh finished within 60 s"
+            stop_pid --name capture.sh "$pid" TERM 10
+            rc=$?
             break
         fi
         sleep 0.05
     done
-    wait "$pid"
-    rc=$?
+    if [[ -z $rc ]]; then
+        wait "$pid"
+        rc=$?
+    fi
     sort -u -o "$work/$name.pids" "$work/$name.pids"
 }
 
-# leftovers NAME [PID...]: processes recorded during run NAME still alive
-# (same pid, same command line, not a zombie), except the PIDs given.
+# run_environ_procs NAME: "PID<tab>command line" of every process whose
+# environment holds run NAME's own TMPDIR: everything the run started inherits
+# it, even a process too short-lived for watch_run to record.
+run_environ_procs() {
+    local f now
+    grep -lzxF -- "TMPDIR=$work/$1.tmp" /proc/[0-9]*/environ 2>/dev/null | while read -r f; do
+        now=$(tr '\0' ' ' <"${f%/environ}/cmdline" 2>/dev/null)
+        f=${f#/proc/}
+        printf '%s\t%s\n' "${f%/environ}" "${now% }"
+    done
+}
+
+# leftovers NAME [PID...]: processes of run NAME still alive (same pid, same
+# command line, not a zombie), except the PIDs given: those recorded while it
+# ran and those with its TMPDIR.
 leftovers() {
     local name=$1 pid args st now k
     shift
@@ -84,7 +101,7 @@ leftovers() {
         [[ $st == Z || -z $st ]] && continue
         now=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
         [[ ${now% } == "$args" ]] && printf '%s %s\n' "$pid" "$args"
-    done <"$work/$name.pids"
+    done < <({ cat "$work/$name.pids" && run_environ_procs "$name"; } | sort -u)
 }
 
 # check_clean NAME WHAT [PID...]: nothing of run NAME is left running (waiting
@@ -168,7 +185,7 @@ else
     not_ok "--help prints the options and exits 0" "exit $rc" "$(head -n 5 "$work/help.out")"
 fi
 
-for args in "--message|"$'two\nlines' "--message|close" "--message|" "--mode|loud" "--port|65535" "--pad|0" "--tls|1.1" "--bogus|"; do
+for args in "--message|"$'two\nlines' "--message|close" "--message|" "--mode|loud" "--port|65535" "--tls-port|0" "--pad|0" "--tls|1.1" "--bogus|"; do
     opt=${args%%|*}
     val=${args#*|}
     argv=("$opt")
@@ -205,6 +222,13 @@ if [[ $rc == 2 ]] && grep -q 'wireshark-common' "$work/noeditcap.err"; then
 else
     not_ok "without editcap: names the package wireshark-common, status 2" "exit $rc" "$(cat "$work/noeditcap.err")"
 fi
+PYTHON=/nonexistent/python3 "$CAPTURE" --dir "$work/nopython" >/dev/null 2>"$work/nopython.err"
+rc=$?
+if [[ $rc == 2 ]] && grep -q 'apt-get install python3' "$work/nopython.err" && [[ $(wc -l <"$work/nopython.err") == 1 ]]; then
+    ok "without python3: one sentence naming the package python3, status 2"
+else
+    not_ok "without python3: one sentence naming the package python3, status 2" "exit $rc" "$(cat "$work/nopython.err")"
+fi
 
 # ---------------------------------------------------------------------------
 # Without capture rights: one sentence, status 2, nothing started.
@@ -212,8 +236,9 @@ fi
 if ((EUID == 0)) && command -v setpriv >/dev/null 2>&1; then
     script=$CAPTURE
     if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$CAPTURE"; then
-        cp -- "$CAPTURE" "$work/capture.sh" && chmod 755 "$work/capture.sh"
-        script=$work/capture.sh
+        # capture.sh reads files beside it (lib/procs.sh and more): copy the folder
+        cp -R -- "$root/scripts" "$work/scripts" && chmod -R a+rX "$work/scripts"
+        script=$work/scripts/capture.sh
     fi
     runner=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
     CAPTURE_SAVED=$CAPTURE
@@ -379,61 +404,39 @@ fi
 check_clean chat "chat run, once the kept servers are stopped"
 
 # ---------------------------------------------------------------------------
-# A failure half-way: the TLS port (base + 1) is taken, after the plaintext
-# server has started. The run must fail and stop that server, and leave alone
-# the process that holds the port.
+# A failure half-way: the TLS port is taken, after the plaintext server has
+# started. The test holds that port itself, with a listener on a port the
+# kernel chose, and gives it to --tls-port; the plaintext server takes a free
+# port. The run must fail, stop the plaintext server, and leave the holder alone.
 
-pick_blocker() { # a tlschatd on a free port whose port - 1 looks free too
-    blocker_port=
-    for _ in 1 2 3 4 5; do
-        "$BUILD/tlschatd" --plain --listen 127.0.0.1 --port 0 >"$work/blocker.log" 2>&1 &
-        blocker=$!
-        bg_pids+=("$blocker")
-        end=$((SECONDS + 5))
-        until grep -q 'listening on' "$work/blocker.log" || ((SECONDS > end)); do sleep 0.02; done
-        p=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/blocker.log" | head -n 1)
-        # The port below must be free for the plaintext server.
-        if [[ -n $p ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$((p - 1))") 2>/dev/null; then
-            blocker_port=$p
-            return
-        fi
-        kill "$blocker"
-        wait "$blocker" 2>/dev/null
-    done
+coproc HOLDER {
+    exec python3 -c 'import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+sys.stdin.read()  # holds the port until the test closes its end or stops it'
 }
-
-# "Looks free" can be wrong on a busy machine: an outgoing connection may take
-# port - 1 as its local port in the meantime. Then the plaintext server is the
-# one that cannot listen, which is not the case under test: try again.
-for _ in 1 2 3; do
-    pick_blocker
-    [[ -n $blocker_port ]] || break
-    watch_run busy --dir "$work/busy.tmp/out" --port "$((blocker_port - 1))"
-    grep -q "cannot listen on 127\.0\.0\.1:$((blocker_port - 1))[^0-9]" "$work/busy.err" || break
-    kill "$blocker"
-    wait "$blocker" 2>/dev/null
-    rm -rf "$work/busy.tmp"
-done
-if [[ -z $blocker_port ]]; then
-    not_ok "occupied port: found two neighbouring ports to test with"
+holder=$HOLDER_PID
+bg_pids+=("$holder")
+held_port=
+# bash unsets HOLDER once the listener has exited: it failed to start.
+[[ -n ${HOLDER[0]:-} ]] && read -r -t 10 held_port <&"${HOLDER[0]}"
+if [[ ! $held_port =~ ^[0-9]+$ ]]; then
+    not_ok "occupied TLS port: the test holds a port" "the listener printed '$held_port'"
 else
+    watch_run busy --dir "$work/busy.tmp/out" --tls-port "$held_port"
     expect_rc "occupied TLS port: the run fails with status 1" 1 busy
     check "occupied TLS port: says why" grep -q 'Address already in use' "$work/busy.err"
     # The servers start one after the other, so a TLS server that failed means
     # the plaintext one had started (a failing run is too quick to sample).
     check "occupied TLS port: it is the TLS server that failed, after the plaintext one started" \
-        grep -q 'tlschatd (TLS) did not start' "$work/busy.err"
+        grep -q "tlschatd (TLS) did not start on 127\.0\.0\.1:$held_port:" "$work/busy.err"
     check_clean busy "occupied TLS port"
-    if (exec 3<>"/dev/tcp/127.0.0.1/$((blocker_port - 1))") 2>/dev/null; then
-        not_ok "occupied TLS port: nothing listens on the plaintext port any more"
-    else
-        ok "occupied TLS port: nothing listens on the plaintext port any more"
-    fi
-    check "occupied TLS port: the process it did not start is left alone" kill -0 "$blocker"
+    check "occupied TLS port: the process holding the port is left alone" pid_running "$holder"
     check "occupied TLS port: no capture files are left, nor the --dir it made" test ! -e "$work/busy.tmp/out"
-    kill "$blocker"
-    wait "$blocker" 2>/dev/null
 fi
+stop_pid "$holder"
 
 # ---------------------------------------------------------------------------
 # SIGINT in the middle of the TLS capture.

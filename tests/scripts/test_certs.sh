@@ -417,8 +417,7 @@ start_server() {
 }
 
 stop_server() {
-    kill "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
+    stop_pid "$server_pid"
     return 0
 }
 
