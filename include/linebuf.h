@@ -25,6 +25,9 @@ int linebuf_append(struct linebuf *lb, const void *data, size_t n);
  * LINEBUF_TOO_LONG when a line passes max_line (with or without its newline). */
 int linebuf_next(struct linebuf *lb, const char **line, size_t *len);
 
+/* The same as linebuf_next, but the line stays: the next call returns it again. */
+int linebuf_peek(struct linebuf *lb, const char **line, size_t *len);
+
 /* Bytes held that are not yet part of a returned line. */
 size_t linebuf_pending(const struct linebuf *lb);
 

@@ -219,6 +219,13 @@ static int is_cmd(const char *line, size_t len, const char *cmd, const char **ar
     return 1;
 }
 
+int chat_is_rename(const char *line, size_t len)
+{
+    const char *arg;
+    size_t alen;
+    return is_cmd(line, len, "/nick", &arg, &alen);
+}
+
 void chat_line(struct chat_room *r, struct chat_member *m, char *line, size_t len)
 {
     len = text_sanitize(line, len);

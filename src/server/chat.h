@@ -38,6 +38,9 @@ struct chat_room {
 
 void chat_room_init(struct chat_room *r, enum chat_mode mode, const struct chat_ops *ops, void *ctx);
 
+/* 1 when line asks for a nick change. */
+int chat_is_rename(const char *line, size_t len);
+
 /* 1 when s (len bytes) is a nick: 1-32 of A-Z a-z 0-9 _ -. */
 int chat_nick_valid(const char *s, size_t len);
 

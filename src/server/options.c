@@ -30,6 +30,11 @@ static const char usage[] =
     "                             oldest gives way (default 256; 8 per address)\n"
     "      --max-line BYTES       longest line accepted (default 4096, at most 16384)\n"
     "      --max-queue BYTES      output queued for one client before it is dropped (default 1048576)\n"
+    "      --line-rate N          lines one sender may say a second (default 20, 100 at once)\n"
+    "      --byte-rate BYTES      bytes one sender may say a second (default 65536)\n"
+    "      --nick-rate N          nick changes one sender may make a minute (default 6, 3 at once)\n"
+    "                             past these, the server reads that sender more slowly:\n"
+    "                             nothing it says is lost (chat mode; echo has no rates)\n"
     "      --handshake-timeout S  seconds to finish the TLS handshake (default 10)\n"
     "      --idle-timeout S       seconds of silence before a client is dropped (default 0: never)\n"
     "      --tls-min 1.2|1.3      lowest TLS version (default 1.2)\n"
@@ -43,7 +48,7 @@ static const char usage[] =
 
 enum {
     OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
-    OPT_MAX_QUEUE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_MAX_PER_ADDRESS, OPT_MAX_HANDSHAKES, OPT_HELP,
+    OPT_MAX_QUEUE, OPT_LINE_RATE, OPT_BYTE_RATE, OPT_NICK_RATE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_MAX_PER_ADDRESS, OPT_MAX_HANDSHAKES, OPT_HELP,
     OPT_VERSION
 };
 
@@ -60,6 +65,9 @@ static const struct option longopts[] = {
     {"max-handshakes", required_argument, NULL, OPT_MAX_HANDSHAKES},
     {"max-line", required_argument, NULL, OPT_MAX_LINE},
     {"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
+    {"line-rate", required_argument, NULL, OPT_LINE_RATE},
+    {"byte-rate", required_argument, NULL, OPT_BYTE_RATE},
+    {"nick-rate", required_argument, NULL, OPT_NICK_RATE},
     {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"verbose", no_argument, NULL, 'v'},
@@ -86,6 +94,9 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     o->max_line = 4096;
     o->max_queue = 1 << 20;
     o->handshake_timeout = 10;
+    o->line_rate = 20;
+    o->byte_rate = 65536;
+    o->nick_rate = 6;
     o->verbosity = 1;
     tls_config_init(&o->tls);
     o->tls.words = &server_words;
@@ -142,6 +153,21 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
             if (args_number("--max-queue", optarg, 4096, 1L << 30, &n, err, sizeof err) < 0)
                 goto refused;
             o->max_queue = (size_t)n;
+            break;
+        case OPT_LINE_RATE:
+            if (args_number("--line-rate", optarg, 1, 1000000, &n, err, sizeof err) < 0)
+                goto refused;
+            o->line_rate = (unsigned)n;
+            break;
+        case OPT_BYTE_RATE:
+            if (args_number("--byte-rate", optarg, 1024, 1L << 30, &n, err, sizeof err) < 0)
+                goto refused;
+            o->byte_rate = (size_t)n;
+            break;
+        case OPT_NICK_RATE:
+            if (args_number("--nick-rate", optarg, 1, 60000, &n, err, sizeof err) < 0)
+                goto refused;
+            o->nick_rate = (unsigned)n;
             break;
         case OPT_HS_TIMEOUT:
             if (args_number("--handshake-timeout", optarg, 1, 3600, &n, err, sizeof err) < 0)

@@ -16,6 +16,9 @@ struct server_options {
     size_t max_handshakes;     /* TLS handshakes in progress at once */
     size_t max_line;
     size_t max_queue;          /* bytes queued for one client before it is dropped */
+    unsigned line_rate;         /* lines a sender may say a second (and 5 s' worth at once) */
+    size_t byte_rate;           /* bytes a sender may say a second */
+    unsigned nick_rate;         /* nick changes a sender may make a minute (3 at once) */
     unsigned handshake_timeout; /* seconds */
     unsigned idle_timeout;      /* seconds, 0: none */
     int verbosity;              /* 0 -q, 1 normal, 2 -v */

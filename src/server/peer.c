@@ -105,6 +105,12 @@ static void handshake_ends(struct client *c)
 
 /* ---- life and death of a client ---- */
 
+/* Reading goes on unless the peer is done or over its rate. */
+static int wants_read(const struct client *c)
+{
+    return !c->peer_eof && !c->paused;
+}
+
 /* Wait for what conn says this client's next calls need. */
 static void watch(struct client *c, int want_read, int have_output)
 {
@@ -126,6 +132,7 @@ void peer_destroy(struct client *c, const char *reason)
     c->from->conns--;
     addr_table_release(&s->addrs, c->from);
     loop_timer_cancel(s->loop, &c->timer);
+    loop_timer_cancel(s->loop, &c->resume);
     loop_del(s->loop, c->fd);
     conn_close(c->conn);
     linebuf_free(&c->in);
@@ -192,6 +199,8 @@ void peer_start_closing(struct client *c, const char *reason)
         return;
     c->state = CLOSING;
     c->srv->nclosing++;
+    c->paused = 0; /* read on, to see the peer go */
+    loop_timer_cancel(c->srv->loop, &c->resume);
     snprintf(c->reason, sizeof c->reason, "%s", reason);
     if (c->member.joined)
         chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
@@ -242,7 +251,7 @@ static int flush(struct client *c)
             continue;
         }
         if (conn_again(r)) {
-            watch(c, !c->peer_eof, 1);
+            watch(c, wants_read(c), 1);
             return 0;
         }
         peer_destroy(c, r == CONN_EOF ? "disconnected" : conn_error(c->conn));
@@ -251,7 +260,7 @@ static int flush(struct client *c)
     if (c->state == CLOSING) {
         int r = conn_shutdown(c->conn);
         if (conn_again(r)) {
-            watch(c, !c->peer_eof, 0); /* conn adds what the shutdown waits on */
+            watch(c, wants_read(c), 0); /* conn adds what the shutdown waits on */
             return 0;
         }
         if (c->peer_eof) {
@@ -264,17 +273,79 @@ static int flush(struct client *c)
         watch(c, 1, 0);
         return 0;
     }
-    watch(c, !c->peer_eof, 0);
+    watch(c, wants_read(c), 0);
     return 0;
 }
 
-/* Handle whole lines already received, at most *quota of them. */
+static void on_resume(struct loop *loop, void *arg);
+
+/* A sender's bytes at once: 4 s' worth, but never more than a quarter of what
+ * a reader may have waiting (--max-queue), so that one sender's burst cannot
+ * get a reader that keeps up with the rate dropped. */
+static double byte_burst_of(const struct server_options *o)
+{
+    double b = (double)o->byte_rate * 4, q = (double)o->max_queue / 4;
+    return b < q ? b : q;
+}
+
+/* May c say line now? 0 when its rates allow it (the tokens are spent); else
+ * the milliseconds until they will. Lines, bytes and nick changes each have
+ * their bucket; a line waits for all it needs, and takes from none until then. */
+static uint64_t rate_wait(struct client *c, const char *line, size_t len)
+{
+    const struct server_options *o = c->srv->opt;
+    if (o->echo)
+        return 0; /* each line goes back to its sender alone: nobody else to protect */
+    uint64_t now = loop_now_ms();
+    double line_burst = 5.0 * o->line_rate, byte_burst = byte_burst_of(o), nick_burst = 3;
+    double nick_rate = o->nick_rate / 60.0;
+    int rename = chat_is_rename(line, len);
+    struct bucket lines = c->lines, bytes = c->bytes, nicks = c->nicks; /* tried on copies */
+    uint64_t wait = bucket_take(&lines, 1, o->line_rate, line_burst, now);
+    uint64_t w2 = bucket_take(&bytes, (double)len + 1, (double)o->byte_rate, byte_burst, now);
+    uint64_t w3 = rename ? bucket_take(&nicks, 1, nick_rate, nick_burst, now) : 0;
+    wait = wait > w2 ? wait : w2;
+    wait = wait > w3 ? wait : w3;
+    if (wait == 0) {
+        c->lines = lines;
+        c->bytes = bytes;
+        c->nicks = nicks;
+    }
+    return wait;
+}
+
+/* Over a rate: stop reading c (TCP holds what it sends) until ms from now. */
+static void pause_reading(struct client *c, uint64_t ms)
+{
+    c->paused = 1;
+    watch(c, 0, c->out.bytes > 0);
+    loop_timer_set(c->srv->loop, &c->resume, ms, on_resume, c);
+}
+
+static void on_resume(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct client *c = arg;
+    c->paused = 0;
+    c->read_more = 1; /* lines held here first, then the socket */
+    mark_dirty(c);
+}
+
+/* Handle whole lines already received, at most *quota of them, as fast as the
+ * sender's rates allow. */
 static void handle_lines(struct client *c, int *quota)
 {
     const char *line;
     size_t len;
     int r;
-    while (*quota > 0 && c->state == CHATTING && !c->drop && (r = linebuf_next(&c->in, &line, &len)) != 0) {
+    while (*quota > 0 && c->state == CHATTING && !c->drop && !c->paused &&
+           (r = linebuf_peek(&c->in, &line, &len)) != 0) {
+        uint64_t wait = r == 1 ? rate_wait(c, line, len) : 0;
+        if (wait > 0) {
+            pause_reading(c, wait);
+            return;
+        }
+        r = linebuf_next(&c->in, &line, &len);
         if (r == LINEBUF_TOO_LONG) {
             char msg[96];
             int n = snprintf(msg, sizeof msg, "! line too long (the limit is %zu bytes)", c->srv->opt->max_line);
@@ -298,7 +369,7 @@ static int do_read(struct client *c)
     int quota = LINES_PER_ROUND;
     c->read_more = 0;
     handle_lines(c, &quota); /* what an earlier round left */
-    while (quota > 0 && budget > 0 && !c->peer_eof) {
+    while (quota > 0 && budget > 0 && !c->peer_eof && !c->paused) {
         ssize_t n = conn_recv(c->conn, s->scratch, IO_CHUNK);
         if (n > 0) {
             budget -= (size_t)n < budget ? (size_t)n : budget;
@@ -313,7 +384,7 @@ static int do_read(struct client *c)
             continue;
         }
         if (conn_again(n)) {
-            watch(c, 1, c->out.bytes > 0);
+            watch(c, wants_read(c), c->out.bytes > 0);
             return 0;
         }
         if (n == CONN_EOF) {
@@ -332,7 +403,7 @@ static int do_read(struct client *c)
     }
     /* Out of share with more waiting: epoll says when the socket has more, but
      * not when lines or decrypted TLS bytes are held here; the tick sees to them. */
-    if (!c->peer_eof && (quota == 0 || conn_pending(c->conn) > 0)) {
+    if (!c->peer_eof && !c->paused && (quota == 0 || conn_pending(c->conn) > 0)) {
         c->read_more = 1;
         mark_dirty(c);
     }
@@ -375,6 +446,10 @@ static void established(struct client *c)
     }
     if (s->opt->idle_timeout)
         loop_timer_set(s->loop, &c->timer, (uint64_t)s->opt->idle_timeout * 1000, on_timer, c);
+    uint64_t now = loop_now_ms();
+    bucket_init(&c->lines, 5.0 * s->opt->line_rate, now);
+    bucket_init(&c->bytes, byte_burst_of(s->opt), now);
+    bucket_init(&c->nicks, 3, now);
     watch(c, 1, 0);
     do_read(c); /* the client may have sent lines right behind its handshake */
 }

@@ -13,6 +13,7 @@
 #include "loop.h"
 #include "options.h"
 #include "outq.h"
+#include "ratelimit.h"
 
 #define MAX_LISTENERS 8
 #define IO_CHUNK      16384 /* one TLS record's worth */
@@ -32,6 +33,9 @@ struct client {
     struct linebuf in;
     struct outq out;
     struct loop_timer timer; /* handshake, idle or closing deadline */
+    struct loop_timer resume; /* paused by the rate limits: read again then */
+    struct bucket lines, bytes, nicks;
+    int paused;              /* over a rate limit: not reading */
     uint64_t last_active_ms;
     struct chat_member member;
     struct addr_count *from; /* its address's share */

@@ -8,6 +8,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 
 from harness import TIMEOUT, TLSCHATD, Case, cert, run, tlschat_argv, wait_for
@@ -191,3 +192,65 @@ class KeyLogFiles(Case):
         self.assertEqual(os.stat(target).st_mode & 0o777, 0o644)
         with open(target) as f:
             self.assertEqual(f.read(), "mine\n")
+
+
+class Flood(Case):
+    """Per-sender rates slow a flooder by reading it more slowly (TCP holds the
+    rest): none of its lines is lost, and readers that keep up stay."""
+
+    def lines_within(self, conn, prefix, seconds):
+        """How many lines starting with prefix arrive within seconds."""
+        n, deadline = 0, time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = conn.readline(left)
+            except AssertionError as e:
+                if "no line within" in str(e):
+                    break
+                raise
+            self.assertIsNotNone(line, "the reader was disconnected")
+            n += line.startswith(prefix)
+        return n
+
+    def test_flooder_is_slowed_not_dropped(self):
+        srv = self.server("--line-rate", "50")  # 250 at once, then 50 a second
+        reader = self.join(srv, "reader", source="127.0.0.2")
+        flooder = self.join(srv, "flood", source="127.0.0.3")
+        reader.expect(r"is now flood$")
+        flooder.sendraw(b"".join(b"line %d\n" % i for i in range(400)))
+        early = self.lines_within(reader, "<flood> line ", 0.3)
+        self.assertLess(early, 400, "all 400 lines passed at once: no rate limit")
+        for i in range(early, 400):
+            self.assertEqual(reader.expect(r"^<flood> line "), f"<flood> line {i}")
+        flooder.send("/who")
+        flooder.expect(r"^\* 2 online:")
+        self.assertNotIn("too slow", srv.text())
+
+    def test_reader_that_keeps_up_is_never_dropped(self):
+        """The review's case: 4000-byte lines pushed hard while a reader pauses."""
+        srv = self.server("--line-rate", "1000", "--byte-rate", "300000")
+        reader = self.join(srv, "reader", source="127.0.0.2")
+        flooder = self.join(srv, "flood", source="127.0.0.3")
+        reader.expect(r"is now flood$")
+        n, body = 600, "y" * 3990
+        payload = b"".join(f"{i:05d} {body}\n".encode() for i in range(n))
+        sender = threading.Thread(target=flooder.sendraw, args=(payload,), daemon=True)
+        sender.start()
+        time.sleep(0.5)  # the reader looks away for a moment, as a person does
+        for i in range(n):
+            line = reader.readline()
+            self.assertIsNotNone(line, f"the reader was dropped after {i} lines:\n{srv.text()}")
+            self.assertEqual(line, f"<flood> {i:05d} {body}")
+        sender.join(TIMEOUT)
+        self.assertNotIn("too slow", srv.text())
+
+    def test_nick_changes_are_paced(self):
+        srv = self.server("--nick-rate", "60")  # one a second, three at once
+        watcher = self.join(srv, "watcher", source="127.0.0.2")
+        renamer = self.join(srv, "r0", source="127.0.0.3")
+        watcher.expect(r"is now r0$")
+        renamer.sendraw(b"".join(b"/nick r%d\n" % i for i in range(1, 7)))
+        early = self.lines_within(watcher, "* r", 0.3)
+        self.assertLess(early, 6, "six renames passed at once: no rate limit")
+        for i in range(early + 1, 7):
+            self.assertEqual(watcher.expect(r"^\* r\d is now"), f"* r{i - 1} is now r{i}")

@@ -15,7 +15,7 @@ class Flood(Case):
     def test_paste_of_short_lines_keeps_a_reading_client(self):
         """32,768 two-byte lines from one client become ~1.5 MB of output for
         another: far past the default --max-queue if handled in one go."""
-        srv = self.server()
+        srv = self.server("--line-rate", "1000000", "--byte-rate", "1073741824")  # no pacing: the round quota alone
         victim = self.join(srv, nick="v")
         flooder = self.join(srv, nick="N" * 32)
         victim.expect(r"^\* " + "N" * 32 + " joined|is now " + "N" * 32)

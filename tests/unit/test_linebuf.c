@@ -387,9 +387,39 @@ static void test_memory_bounded_with_full_chunks(void **state)
     linebuf_free(&lb);
 }
 
+/* peek shows the next line without taking it; next then takes that line. */
+static void test_peek_leaves_the_line(void **state)
+{
+    (void)state;
+    struct linebuf lb;
+    const char *line;
+    size_t len;
+    linebuf_init(&lb, 16);
+    assert_int_equal(linebuf_peek(&lb, &line, &len), 0);
+    assert_int_equal(linebuf_append(&lb, "one\r\ntw", 7), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(linebuf_peek(&lb, &line, &len), 1);
+        assert_int_equal(len, 3);
+        assert_memory_equal(line, "one", 3);
+    }
+    assert_int_equal(linebuf_next(&lb, &line, &len), 1);
+    assert_memory_equal(line, "one", 3);
+    assert_int_equal(linebuf_peek(&lb, &line, &len), 0);
+    assert_int_equal(linebuf_append(&lb, "o\n", 2), 0);
+    assert_int_equal(linebuf_peek(&lb, &line, &len), 1);
+    assert_memory_equal(line, "two", 3);
+    assert_int_equal(linebuf_next(&lb, &line, &len), 1);
+    assert_memory_equal(line, "two", 3);
+    assert_int_equal(linebuf_append(&lb, "0123456789abcdefXYZ\n", 20), 0);
+    assert_int_equal(linebuf_peek(&lb, &line, &len), LINEBUF_TOO_LONG);
+    assert_int_equal(linebuf_next(&lb, &line, &len), LINEBUF_TOO_LONG);
+    linebuf_free(&lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_peek_leaves_the_line),
         cmocka_unit_test(test_empty_buffer_has_no_line),
         cmocka_unit_test(test_line_split_across_appends),
         cmocka_unit_test(test_byte_by_byte),
