@@ -62,7 +62,7 @@ print("ok - e2e.case # SKIP no IPv6 loopback")
 print("e2e: 2 passed, 0 failed, 1 skipped")
 EOF
 
-CI= bash "$work/tree/tests/run.sh" >"$work/run.out" 2>&1
+CI= BUILD=build bash "$work/tree/tests/run.sh" >"$work/run.out" 2>&1
 rc=$?
 check "run.sh: skips alone still exit 0" test "$rc" = 0
 check "run.sh: closing line counts the skips" test "$(tail -n 1 "$work/run.out")" = "4 passed, 0 failed, 3 skipped"
@@ -73,7 +73,7 @@ check "run.sh: cmocka's skip, with what the test printed as its reason" \
     grep -qxF 'skipped: test_cmocka: b: needs a second network' "$work/run.out"
 check "run.sh: the cmocka suite's line counts its skip" grep -qxF 'test_cmocka: 1 passed, 0 failed, 1 skipped' "$work/run.out"
 
-CI=true bash "$work/tree/tests/run.sh" >"$work/run-ci.out" 2>&1
+CI=true BUILD=build bash "$work/tree/tests/run.sh" >"$work/run-ci.out" 2>&1
 rc=$?
 check "run.sh under CI=true: a skip fails the run" test "$rc" = 1
 check "run.sh under CI=true: skips count as failed" test "$(tail -n 1 "$work/run-ci.out")" = "4 passed, 3 failed"
