@@ -235,7 +235,10 @@ if [[ -e $work/norights.err ]]; then
     else
         not_ok "without capture rights: one sentence on how to get them, status 2" "exit $rc" "$(cat "$work/norights.err")"
     fi
-    if grep -q -e tlschatd -e tlschat -e 'dumpcap .*-w' "$work/norights.pids"; then
+    # By program name: the clone's own path may well contain "tlschat".
+    if awk -F '\t' '{ split($2, a, " "); n = a[1]; sub(/.*\//, "", n) }
+        n == "tlschatd" || n == "tlschat" || (n == "dumpcap" && $2 ~ / -w /) { found = 1 }
+        END { exit !found }' "$work/norights.pids"; then
         not_ok "without capture rights: no server or capture was started" "$(cat "$work/norights.pids")"
     else
         ok "without capture rights: no server or capture was started"
