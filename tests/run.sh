@@ -3,7 +3,7 @@
 # Ends with one line over all of them: "N passed, N failed", or
 # "N passed, N failed, N skipped" with each skip's reason listed above it.
 # A skip is never a pass. Under CI=true nothing may be skipped: a skip counts
-# as a failure, with its reason.
+# as a failure, with its reason. No test reads the terminal: input is empty.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -62,7 +62,7 @@ for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
     log="$logdir/$name.log"
-    timeout 120 "$t" >"$log" 2>&1
+    timeout 120 "$t" </dev/null >"$log" 2>&1
     rc=$?
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]\+\) test.*/\1/p' "$log" | tail -1)
     f=$(sed -n 's/^\[  FAILED  \] \([0-9]\+\) test.*/\1/p' "$log" | tail -1)
@@ -88,7 +88,7 @@ echo "== script tests"
 for t in tests/scripts/test_*.sh; do
     [ -f "$t" ] || continue
     log="$logdir/$(basename "$t").log"
-    timeout 300 bash "$t" >"$log" 2>&1
+    timeout 300 bash "$t" </dev/null >"$log" 2>&1
     rc=$?
     # each failure with the diagnostics ("#" lines) that follow it
     awk '/^not ok/ { show = 1; print; next } /^#/ && show { print; next } { show = 0 }' "$log"
@@ -98,7 +98,7 @@ done
 
 echo "== end-to-end tests"
 log="$logdir/e2e.log"
-timeout 900 python3 tests/e2e/run.py "$@" 2>&1 | tee "$log"
+timeout 900 python3 tests/e2e/run.py "$@" </dev/null 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 count_suite e2e "$log" "$rc"
 
