@@ -253,7 +253,7 @@ fi
 # The rest needs capture rights.
 if ! may_capture; then
     skip "the capture runs (echo, TLS 1.2, chat with --pad, occupied port, SIGINT)" \
-        "they need capture rights on lo: run as root (sudo make test), or let this user capture (sudo dpkg-reconfigure wireshark-common, answer Yes; sudo usermod -aG wireshark \$USER; log in again)"
+        "they need capture rights on lo: run this suite as root (sudo bash tests/scripts/test_capture.sh), or let this user capture (sudo dpkg-reconfigure wireshark-common, answer Yes; sudo usermod -aG wireshark \$USER; log in again)"
     tap_summary
     exit
 fi
