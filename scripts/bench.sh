@@ -95,8 +95,12 @@ have ncat || missing+=(ncat)
 have socat || missing+=(socat)
 have stunnel4 || have stunnel || missing+=(stunnel4)
 if [ ${#missing[@]} -gt 0 ] && [ "$install" = 1 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "$prog: installing ${missing[*]} needs root: run 'sudo scripts/bench.sh --install', or 'scripts/install-deps.sh --bench' and then 'make bench'." >&2
+        exit 1
+    fi
     echo "== installing ${missing[*]} (apt-get)"
-    apt-get install -y "${missing[@]}" >"$tmp/apt.log" 2>&1 || { echo "$prog: apt-get install failed:"; tail -5 "$tmp/apt.log"; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >"$tmp/apt.log" 2>&1 || { echo "$prog: apt-get install failed:"; tail -5 "$tmp/apt.log"; }
 fi
 STUNNEL=$(command -v stunnel4 || command -v stunnel || true)
 
@@ -397,11 +401,23 @@ add_row "server CPU us/delivered line" "ncat --chat" "${CH_CPU[tlschatd]:-}" "${
 add_row "echo lines/s (128 B), TLS vs none" "tlschatd --plain" "${EL[tlschatd,128]:-}" "${EL[tlschatd-plain,128]:-}"
 add_row "echo MB/s (4000 B), TLS vs none" "tlschatd --plain" "${EM[tlschatd,4000]:-}" "${EM[tlschatd-plain,4000]:-}"
 
+# A peer that did not run gets no row (tlschatd's number is not repeated for
+# it); a metric no peer ran for shows tlschatd's number once.
+declare -A peer_ran skipped_peers
+for r in "${rows[@]}"; do
+    IFS='|' read -r metric peer a b <<<"$r"
+    if [ -n "$b" ]; then peer_ran[$metric]=1; else skipped_peers[$peer]=1; fi
+done
 printf '%-34s %-16s %12s %12s %8s\n' metric peer tlschatd peer ratio
 for r in "${rows[@]}"; do
     IFS='|' read -r metric peer a b <<<"$r"
-    printf '%-34s %-16s %12s %12s %8s\n' "$metric" "$peer" "${a:-skipped}" "${b:-skipped}" "$(ratio "$a" "$b")"
+    if [ -z "$b" ]; then
+        [ -n "${peer_ran[$metric]:-}" ] && continue
+        peer_ran[$metric]=1 peer='(none ran)'
+    fi
+    printf '%-34s %-16s %12s %12s %8s\n' "$metric" "$peer" "${a:-failed}" "${b:--}" "$(ratio "$a" "$b")"
 done
+[ ${#skipped_peers[@]} -eq 0 ] || echo "   no row for: ${!skipped_peers[*]} (skipped or failed: see above)"
 
 echo
 echo "== $HOLD concurrent TLS clients on tlschatd"

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tlschat needs to build and test, only those missing.
-#   scripts/install-deps.sh          build + tests
+#   scripts/install-deps.sh          build, tests, lint, fuzz (as root, or through sudo)
 #   scripts/install-deps.sh --bench  also the peers that 'make bench' compares with
+# Never asks a question: tshark's "may non-root users capture?" is answered No.
 set -euo pipefail
 
+# make test: compiler, OpenSSL, cmocka, Python, tshark for the capture test,
+# man-db to read the installed man pages; make lint: cppcheck, clang-tidy;
+# make fuzz: clang with its libFuzzer runtime (libclang-rt-dev), and
+# llvm-symbolizer (llvm) for readable stack traces when it finds a bug.
 pkgs=(gcc make pkg-config libssl-dev libcmocka-dev openssl ca-certificates python3
-      tshark wireshark-common procps util-linux cppcheck clang-tidy)
+      tshark wireshark-common procps util-linux iproute2 man-db cppcheck clang-tidy
+      clang libclang-rt-dev llvm)
 case "${1:-}" in
     --bench) pkgs+=(ncat socat stunnel4) ;;
     "") ;;
@@ -27,7 +33,10 @@ if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null || { echo "install-deps.sh: run as root (or install sudo) to install: ${missing[*]}" >&2; exit 1; }
     sudo="sudo"
 fi
-export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; the default (no) is kept.
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# sudo resets the environment: DEBIAN_FRONTEND is passed through env.
+apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get)
+# wireshark-common asks whether non-root users may capture: answer No (the
+# default) before it can ask.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+"${apt[@]}" update -qq
+"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"

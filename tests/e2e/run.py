@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Runs the end-to-end tests (tests/e2e/test_*.py) and ends with
-"N passed, N failed". Arguments select test name patterns (unittest -k)."""
+"N passed, N failed" (", N skipped" when any was). Arguments select test name
+patterns (unittest -k). A test that cannot run here calls self.skipTest(REASON)
+(REASON says what is missing and how to get it); each skip is listed before the
+summary as "ok - TEST # SKIP REASON", for tests/run.sh to collect."""
 import os
 import sys
 import time
@@ -31,6 +34,8 @@ def main():
     res = runner.run(suite)
     bad = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
     good = res.testsRun - bad - len(res.skipped)
+    for test, reason in res.skipped:
+        print(f"ok - {test.id()} # SKIP {' '.join(reason.split())}")
     skipped = f", {len(res.skipped)} skipped" if res.skipped else ""
     print(f"e2e: {good} passed, {bad} failed{skipped}")
     sys.exit(0 if bad == 0 and res.testsRun > 0 else 1)

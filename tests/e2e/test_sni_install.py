@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import threading
 
-from harness import ROOT, TIMEOUT, Case, cert, run, tlschat_argv
+from harness import ROOT, TIMEOUT, Case, cert, have, run, tlschat_argv
 
 
 class SniServer:
@@ -64,14 +64,18 @@ class Sni(Case):
 
 
 class Install(Case):
-    def test_make_install_with_prefix_and_destdir(self):
+    def install(self):
+        """make install into a temporary DESTDIR with PREFIX=/opt/tc: the prefix."""
         dest = tempfile.mkdtemp(prefix="tlschat-install-")
         self.addCleanup(shutil.rmtree, dest, True)
         build = os.environ.get("BUILD", "build")
         r = subprocess.run(["make", "-s", f"BUILD={build}", "install", f"DESTDIR={dest}", "PREFIX=/opt/tc"],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
         self.assertEqual(r.returncode, 0, r.stderr)
-        root = os.path.join(dest, "opt/tc")
+        return os.path.join(dest, "opt/tc")
+
+    def test_make_install_with_prefix_and_destdir(self):
+        root = self.install()
         for path, mode in [("bin/tlschatd", 0o755), ("bin/tlschat", 0o755),
                            ("share/man/man1/tlschatd.1", 0o644), ("share/man/man1/tlschat.1", 0o644),
                            ("share/tlschat/gen-certs.sh", 0o755), ("share/tlschat/show-cert.sh", 0o755)]:
@@ -81,7 +85,14 @@ class Install(Case):
         rc, out, _ = run([os.path.join(root, "bin/tlschat"), "--version"])
         self.assertEqual(rc, 0)
         self.assertRegex(out, r"^tlschat \d+\.\d+\.\d+")
-        man = subprocess.run(["man", "-l", os.path.join(root, "share/man/man1/tlschatd.1")],
-                             capture_output=True, text=True, timeout=60, env={**os.environ, "MANPAGER": "cat"})
-        if man.returncode == 0:  # man-db may be absent on a minimal machine
-            self.assertIn("--client-ca", man.stdout.replace("\u2010", "-"))
+
+    def test_installed_man_pages_read_with_man(self):
+        if not have("man"):
+            self.skipTest("no man command to read the installed pages (scripts/install-deps.sh installs man-db)")
+        root = self.install()
+        for page, option in [("tlschatd.1", "--client-ca"), ("tlschat.1", "--pin")]:
+            man = subprocess.run(["man", "-l", os.path.join(root, "share/man/man1", page)],
+                                 capture_output=True, text=True, timeout=60,
+                                 env={**os.environ, "MANPAGER": "cat", "MANWIDTH": "80"})
+            self.assertEqual(man.returncode, 0, man.stderr)
+            self.assertIn(option, man.stdout.replace("\u2010", "-"), page)

@@ -1,8 +1,9 @@
 # Sourced by the script tests: a scratch directory ($work) and the processes
 # a test starts ($bg_pids) cleaned up on any exit (scripts/lib/procs.sh's
-# stop_pid, also there for the tests); "ok - WHAT" / "not ok - WHAT"
-# per check (the details of a failure go to stderr as "#" lines); and
-# "N passed, N failed" at the end.
+# stop_pid, also there for the tests); "ok - WHAT" / "not ok - WHAT" per check
+# (the details of a failure go to stderr as "#" lines), or
+# "ok - WHAT # SKIP REASON" for a check that cannot run here (never a pass);
+# and "N passed, N failed" at the end (", N skipped" when any was).
 # shellcheck shell=bash
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/$(basename "$0" .sh).XXXXXX") || {
@@ -25,6 +26,7 @@ trap 'exit 143' TERM
 
 passed=0
 failed=0
+skipped=0
 
 ok() {
     printf 'ok - %s\n' "$1"
@@ -36,6 +38,14 @@ not_ok() {
     shift
     (($# == 0)) || printf '#   %s\n' "$@" >&2
     failed=$((failed + 1))
+}
+
+# skip WHAT REASON: WHAT cannot be checked here, and REASON says why (and what
+# would let it run). Counted as skipped, not passed; tests/run.sh lists the
+# reason, and under CI=true counts it as a failure.
+skip() {
+    printf 'ok - %s # SKIP %s\n' "$1" "$2"
+    skipped=$((skipped + 1))
 }
 
 # check WHAT COMMAND...: ok when COMMAND succeeds.
@@ -51,6 +61,10 @@ check() {
 
 # The closing line, and the exit status: 1 when any check failed.
 tap_summary() {
-    printf '%d passed, %d failed\n' "$passed" "$failed"
+    if ((skipped > 0)); then
+        printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+    else
+        printf '%d passed, %d failed\n' "$passed" "$failed"
+    fi
     ((failed == 0))
 }

@@ -421,9 +421,10 @@ stop_server() {
     return 0
 }
 
-# client ARGS...: s_client to the started server; sets $rc and $out.
+# client ARGS...: s_client to the started server; sets $rc and $out. Its input
+# is empty: s_client reads it, and from a terminal it would wait for ever.
 client() {
-    run timeout 10 openssl s_client -connect "127.0.0.1:$port" -CAfile "$D/ca.crt" -verify_return_error "$@"
+    run timeout 10 openssl s_client -connect "127.0.0.1:$port" -CAfile "$D/ca.crt" -verify_return_error "$@" </dev/null
 }
 
 tls_check() { # tls_check WHAT WANT(ok|fail) SERVER-ARGS -- CLIENT-ARGS
