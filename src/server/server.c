@@ -233,7 +233,10 @@ static int start(struct server *s, char *err, size_t errlen)
      * explicit --max-per-address is the operator's to choose. */
     size_t half = (opt->max_clients + 1) / 2;
     s->per_address = opt->max_per_address ? opt->max_per_address : half < 32 ? half : 32;
-    s->per_address_handshakes = s->per_address < 8 ? s->per_address : 8;
+    /* Handshakes in progress per address: 8 by default; with an explicit
+     * --max-per-address (a load test from one host) as many as that allows. */
+    size_t hs = opt->max_per_address ? opt->max_handshakes : 8;
+    s->per_address_handshakes = s->per_address < hs ? s->per_address : hs;
     /* 10,000 clients need 10,000 descriptors: take all the kernel allows. */
     if (proc_raise_fd_limit(opt->max_clients + opt->max_handshakes + REFUSE_SLACK + 32, err, errlen) < 0)
         server_log(s, LOG_ERROR, "warning: %s, or lower --max-clients", err);

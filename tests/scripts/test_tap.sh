@@ -8,12 +8,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tap.sh
 . "$here/tap.sh"
 
-# suite NAME BODY: a script suite built on tap.sh, run in $work/NAME; sets rc.
+root=$(cd "$here/../.." && pwd)
+
+# suite NAME BODY: a script suite built on tap.sh, in a tree of its own under
+# $work/NAME (tap.sh sources scripts/lib/procs.sh from there); its output in
+# $work/NAME/out and err; sets rc.
 suite() {
-    mkdir -p "$work/$1"
-    cp "$here/tap.sh" "$work/$1/"
-    printf '. "$(dirname "$0")/tap.sh"\n%s\ntap_summary\n' "$2" >"$work/$1/test_$1.sh"
-    (cd "$work/$1" && bash "test_$1.sh" >out 2>err)
+    mkdir -p "$work/$1/tests/scripts" "$work/$1/scripts/lib"
+    cp "$here/tap.sh" "$work/$1/tests/scripts/"
+    cp "$root/scripts/lib/procs.sh" "$work/$1/scripts/lib/"
+    printf '. "$(dirname "$0")/tap.sh"\n%s\ntap_summary\n' "$2" >"$work/$1/tests/scripts/test_$1.sh"
+    (cd "$work/$1/tests/scripts" && bash "test_$1.sh" >"$work/$1/out" 2>"$work/$1/err")
     rc=$?
 }
 
@@ -33,11 +38,11 @@ check "a failure: its details go to stderr as # lines" grep -qxF '#   what went 
 
 # tests/run.sh on a copy of the tree whose suites are: the script suite with a
 # skip, a cmocka run with a skip, an e2e run with a skip.
-root=$(cd "$here/../.." && pwd)
-mkdir -p "$work/tree/tests/scripts" "$work/tree/tests/e2e" "$work/tree/build/tests"
+mkdir -p "$work/tree/tests/scripts" "$work/tree/tests/e2e" "$work/tree/build/tests" "$work/tree/scripts/lib"
 cp "$root/tests/run.sh" "$work/tree/tests/"
 cp "$here/tap.sh" "$work/tree/tests/scripts/"
-cp "$work/skip/test_skip.sh" "$work/tree/tests/scripts/"
+cp "$root/scripts/lib/procs.sh" "$work/tree/scripts/lib/"
+cp "$work/skip/tests/scripts/test_skip.sh" "$work/tree/tests/scripts/"
 # A cmocka run as cmocka 1.1 prints it: one pass, one skip that said why.
 cat >"$work/tree/build/tests/test_cmocka" <<'EOF'
 #!/bin/sh
