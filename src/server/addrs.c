@@ -14,7 +14,7 @@ int addr_table_init(struct addr_table *t, size_t nbuckets)
     while (n < nbuckets)
         n <<= 1;
     memset(t, 0, sizeof *t);
-    t->buckets = calloc(n, sizeof *t->buckets);
+    t->buckets = calloc(n, sizeof(struct addr_count *));
     if (!t->buckets)
         return -1;
     t->nbuckets = n;
