@@ -61,13 +61,87 @@ int chat_nick_valid(const char *s, size_t len)
     return 1;
 }
 
-/* Nicks are unique without regard to case, so no one can pose as "Alice". */
+/* Look-alikes within the nick alphabet (A-Z a-z 0-9 _ -) fold into one
+ * skeleton character: case first (so "ALICE" is "alice", as it always was),
+ * then I, l, 1 (and |, for certificate names) are all l, and O, 0 are o.
+ * Case folding joins i to I, so i is l too: "nick" and "nlck" are one nick.
+ * Not folded: "rn" and "m", "vv" and "w", "cl" and "d": a terminal shows every
+ * character in a cell of its own, so the pairs differ in width; nor 5/S, 2/Z,
+ * 8/B, 6/G, 9/g, which terminal fonts draw apart. */
+static char look_alike(char c)
+{
+    c = (char)tolower((unsigned char)c);
+    switch (c) {
+    case 'i':
+    case '1':
+    case '|':
+        return 'l';
+    case '0':
+        return 'o';
+    default:
+        return c;
+    }
+}
+
+void chat_nick_skeleton(const char *nick, size_t len, char *out)
+{
+    if (len > CHAT_NICK_MAX)
+        len = CHAT_NICK_MAX;
+    for (size_t i = 0; i < len; i++)
+        out[i] = look_alike(nick[i]);
+    out[len] = '\0';
+}
+
+/* The nick index: members chained by a hash (FNV-1a) of their skeleton, so
+ * finding a name costs the same in a room of ten or of ten thousand. */
+static size_t bucket_of(const char *skeleton)
+{
+    unsigned h = 2166136261u;
+    for (const char *c = skeleton; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h & (CHAT_INDEX_SIZE - 1);
+}
+
+static void index_add(struct chat_room *r, struct chat_member *m)
+{
+    struct chat_member **b = &r->index[bucket_of(m->skeleton)];
+    m->same_bucket = *b;
+    *b = m;
+}
+
+static void index_remove(struct chat_room *r, struct chat_member *m)
+{
+    struct chat_member **p = &r->index[bucket_of(m->skeleton)];
+    while (*p && *p != m)
+        p = &(*p)->same_bucket;
+    if (*p)
+        *p = m->same_bucket;
+    m->same_bucket = NULL;
+}
+
 struct chat_member *chat_find(const struct chat_room *r, const char *nick, size_t len)
 {
-    for (struct chat_member *m = r->head; m; m = m->next)
-        if (strlen(m->nick) == len && strncasecmp(m->nick, nick, len) == 0)
-            return m;
-    return NULL;
+    if (len > CHAT_NICK_MAX)
+        return NULL;
+    char skeleton[CHAT_NICK_MAX + 1];
+    chat_nick_skeleton(nick, len, skeleton);
+    struct chat_member *m = r->index[bucket_of(skeleton)];
+    while (m && strcmp(m->skeleton, skeleton) != 0)
+        m = m->same_bucket;
+    return m;
+}
+
+/* 1 when nick (len bytes) is m's nick but for case: taken outright, not only
+ * too like it. */
+static int same_but_case(const struct chat_member *m, const char *nick, size_t len)
+{
+    return strlen(m->nick) == len && strncasecmp(m->nick, nick, len) == 0;
+}
+
+static void set_nick(struct chat_member *m, const char *nick, size_t len)
+{
+    snprintf(m->nick, sizeof m->nick, "%.*s", (int)len, nick);
+    chat_nick_skeleton(m->nick, strlen(m->nick), m->skeleton);
 }
 
 static void link_member(struct chat_room *r, struct chat_member *m)
@@ -79,33 +153,51 @@ static void link_member(struct chat_room *r, struct chat_member *m)
     r->head = m;
     r->count++;
     m->joined = 1;
+    index_add(r, m);
+}
+
+/* The newcomer's nick, or a sentence in why. */
+static int take_certificate_name(struct chat_room *r, struct chat_member *m, const char *cn, char *why,
+                                 size_t whylen)
+{
+    size_t len = strlen(cn);
+    if (!chat_nick_valid(cn, len)) {
+        snprintf(why, whylen, "your certificate name is not a valid nick (use 1-%d of A-Z a-z 0-9 _ -)",
+                 CHAT_NICK_MAX);
+        return -1;
+    }
+    const struct chat_member *other = chat_find(r, cn, len);
+    if (other && same_but_case(other, cn, len)) {
+        snprintf(why, whylen, "%s is already connected", cn);
+        return -1;
+    }
+    if (other) {
+        snprintf(why, whylen, "%s is too like %s, who is already connected: ask for a certificate with another name",
+                 cn, other->nick);
+        return -1;
+    }
+    set_nick(m, cn, len);
+    m->cert_bound = 1;
+    return 0;
 }
 
 int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen)
 {
     m->cert_bound = 0;
     if (r->mode == CHAT_MODE_ECHO) {
-        snprintf(m->nick, sizeof m->nick, "echo");
+        set_nick(m, "echo", 4);
         m->joined = 0;
         return 0;
     }
     if (cert_cn) {
-        size_t len = strlen(cert_cn);
-        if (!chat_nick_valid(cert_cn, len)) {
-            snprintf(why, whylen, "your certificate name is not a valid nick (use 1-%d of A-Z a-z 0-9 _ -)",
-                     CHAT_NICK_MAX);
+        if (take_certificate_name(r, m, cert_cn, why, whylen) < 0)
             return -1;
-        }
-        if (chat_find(r, cert_cn, len)) {
-            snprintf(why, whylen, "%s is already connected", cert_cn);
-            return -1;
-        }
-        snprintf(m->nick, sizeof m->nick, "%s", cert_cn);
-        m->cert_bound = 1;
     } else {
+        char guest[CHAT_NICK_MAX + 1];
         do
-            snprintf(m->nick, sizeof m->nick, "guest%lu", r->next_guest++);
-        while (chat_find(r, m->nick, strlen(m->nick)));
+            snprintf(guest, sizeof guest, "guest%lu", r->next_guest++);
+        while (chat_find(r, guest, strlen(guest)));
+        set_nick(m, guest, strlen(guest));
     }
     link_member(r, m);
     tell(r, m, "* welcome, %s%s: %zu online, /help for commands", m->nick,
@@ -118,6 +210,7 @@ void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason)
 {
     if (!m->joined)
         return;
+    index_remove(r, m);
     if (m->prev)
         m->prev->next = m->next;
     else
@@ -146,6 +239,16 @@ static void cmd_help(struct chat_room *r, struct chat_member *m)
         r->ops->send(r->ctx, m, lines[i], strlen(lines[i]));
 }
 
+static void rename_member(struct chat_room *r, struct chat_member *m, const char *nick, size_t len)
+{
+    char old[CHAT_NICK_MAX + 1];
+    memcpy(old, m->nick, sizeof old);
+    index_remove(r, m);
+    set_nick(m, nick, len);
+    index_add(r, m);
+    announce(r, NULL, "* %s is now %s", old, m->nick);
+}
+
 static void cmd_nick(struct chat_room *r, struct chat_member *m, const char *arg, size_t len)
 {
     if (m->cert_bound) {
@@ -156,15 +259,13 @@ static void cmd_nick(struct chat_room *r, struct chat_member *m, const char *arg
     } else if (strlen(m->nick) == len && memcmp(m->nick, arg, len) == 0) {
         tell(r, m, "! you are already %s", m->nick);
     } else {
-        struct chat_member *other = chat_find(r, arg, len);
-        if (other && other != m) {
+        const struct chat_member *other = chat_find(r, arg, len);
+        if (other && other != m && same_but_case(other, arg, len))
             tell(r, m, "! the nick %.*s is taken", (int)len, arg);
-            return;
-        }
-        char old[CHAT_NICK_MAX + 1];
-        memcpy(old, m->nick, sizeof old);
-        snprintf(m->nick, sizeof m->nick, "%.*s", (int)len, arg);
-        announce(r, NULL, "* %s is now %s", old, m->nick);
+        else if (other && other != m)
+            tell(r, m, "! the nick %.*s is taken (too like %s)", (int)len, arg, other->nick);
+        else
+            rename_member(r, m, arg, len);
     }
 }
 

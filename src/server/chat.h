@@ -8,12 +8,16 @@
 #define CHAT_NICK_MAX 32
 #define CHAT_LINE_MAX 16384 /* the largest --max-line */
 
+#define CHAT_INDEX_SIZE 4096 /* buckets of the nick index (a power of two) */
+
 struct chat_member {
     char nick[CHAT_NICK_MAX + 1];
+    char skeleton[CHAT_NICK_MAX + 1]; /* chat_nick_skeleton(nick): what must be unique */
     int cert_bound; /* the nick is the CN of a verified client certificate */
     int joined;
     void *user;     /* the server's own per-client data */
     struct chat_member *prev, *next;
+    struct chat_member *same_bucket; /* the nick index's chain */
 };
 
 struct chat_ops {
@@ -34,6 +38,7 @@ struct chat_room {
     enum chat_mode mode;
     const struct chat_ops *ops;
     void *ctx;
+    struct chat_member *index[CHAT_INDEX_SIZE]; /* members by the hash of their skeleton */
 };
 
 void chat_room_init(struct chat_room *r, enum chat_mode mode, const struct chat_ops *ops, void *ctx);
@@ -41,6 +46,13 @@ void chat_room_init(struct chat_room *r, enum chat_mode mode, const struct chat_
 /* 1 when s (len bytes) is a nick: 1-32 of A-Z a-z 0-9 _ -. */
 int chat_nick_valid(const char *s, size_t len);
 
+/* The look-alike skeleton of a nick (len at most CHAT_NICK_MAX) into out
+ * (CHAT_NICK_MAX + 1 bytes): two nicks with one skeleton cannot be told apart
+ * at a glance ("alice", "aIice", "ALICE", "a1ice"), so only one of them may
+ * be in the room. */
+void chat_nick_skeleton(const char *nick, size_t len, char *out);
+
+/* The member whose nick has nick's skeleton, or NULL. */
 struct chat_member *chat_find(const struct chat_room *r, const char *nick, size_t len);
 
 /* Join the room: with cert_cn (mutual TLS) that is the nick, for good; without,

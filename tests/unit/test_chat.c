@@ -12,7 +12,7 @@
 
 #define MAX_SEEN 64
 
-/* What each member was sent, in order. */
+/* What each member was sent, in order: the last MAX_SEEN lines, and how many. */
 struct box {
     char lines[MAX_SEEN][256];
     int n;
@@ -22,8 +22,7 @@ struct box {
 static void rec(struct chat_member *m, const char *line, size_t len)
 {
     struct box *b = m->user;
-    assert_true(b->n < MAX_SEEN);
-    snprintf(b->lines[b->n++], sizeof b->lines[0], "%.*s", (int)len, line);
+    snprintf(b->lines[b->n++ % MAX_SEEN], sizeof b->lines[0], "%.*s", (int)len, line);
 }
 
 static void t_send(void *ctx, struct chat_member *to, const char *line, size_t len)
@@ -73,7 +72,7 @@ static int setup(void **state)
 
 static const char *last(const struct box *b)
 {
-    return b->n ? b->lines[b->n - 1] : "";
+    return b->n ? b->lines[(b->n - 1) % MAX_SEEN] : "";
 }
 
 static void say(struct fixture *f, int who, const char *text)
@@ -212,10 +211,10 @@ static void test_certificate_bound_nick(void **state)
     assert_non_null(strstr(why, "not a valid nick"));
     char line[] = "/nick mallory";
     chat_line(&room, &a, line, strlen(line));
-    assert_string_equal(ba.lines[ba.n - 1], "! your nick is bound to your certificate: you are alice");
+    assert_string_equal(last(&ba), "! your nick is bound to your certificate: you are alice");
     char who[] = "/who";
     chat_line(&room, &a, who, strlen(who));
-    assert_string_equal(ba.lines[ba.n - 1], "*   alice [certificate] (you)");
+    assert_string_equal(last(&ba), "*   alice [certificate] (you)");
 }
 
 static void test_echo_mode(void **state)
@@ -238,6 +237,111 @@ static void test_echo_mode(void **state)
     assert_true(ba.quit);
 }
 
+/* ---- look-alike nicks ---- */
+
+static void skeleton_is(const char *nick, const char *want)
+{
+    char got[CHAT_NICK_MAX + 1];
+    chat_nick_skeleton(nick, strlen(nick), got);
+    assert_string_equal(got, want);
+}
+
+static void test_nick_skeletons(void **state)
+{
+    (void)state;
+    skeleton_is("alice", "allce");
+    skeleton_is("aIice", "allce"); /* capital i */
+    skeleton_is("a1ice", "allce");
+    skeleton_is("ALICE", "allce");
+    skeleton_is("a|ice", "allce");
+    skeleton_is("B0b_O-o", "bob_o-o");
+    /* Left apart: a terminal shows rn wider than m, and draws 5 and S apart. */
+    skeleton_is("rnary", "rnary");
+    skeleton_is("vvS5", "vvs5");
+}
+
+static void test_look_alike_nick_refused(void **state)
+{
+    struct fixture *f = *state;
+    say(f, 0, "/nick alice");
+    assert_string_equal(f->m[0].nick, "alice");
+    const char *const look_alikes[] = {"aIice", "a1ice", "AL1CE", "al1ce", "a|ice"};
+    for (size_t i = 0; i < sizeof look_alikes / sizeof look_alikes[0]; i++) {
+        char cmd[64];
+        char want[128];
+        snprintf(cmd, sizeof cmd, "/nick %s", look_alikes[i]);
+        say(f, 1, cmd);
+        if (strchr(look_alikes[i], '|'))
+            snprintf(want, sizeof want, "! '%s' is not a valid nick: use 1-32 of A-Z a-z 0-9 _ -", look_alikes[i]);
+        else
+            snprintf(want, sizeof want, "! the nick %s is taken (too like alice)", look_alikes[i]);
+        assert_string_equal(last(&f->box[1]), want);
+        assert_string_equal(f->m[1].nick, "guest2");
+    }
+    say(f, 1, "/nick ALICE"); /* the same but for case: taken, as before */
+    assert_string_equal(last(&f->box[1]), "! the nick ALICE is taken");
+    assert_int_equal(f->box[2].n, 1); /* only alice's rename reached the third */
+    say(f, 1, "/nick 0scar");
+    say(f, 2, "/nick oscar");
+    assert_string_equal(last(&f->box[2]), "! the nick oscar is taken (too like 0scar)");
+    /* A look-alike of one's own nick is no one else's. */
+    say(f, 0, "/nick aIice");
+    assert_string_equal(last(&f->box[2]), "* alice is now aIice");
+    /* Names are found by skeleton: /msg reaches the one it looks like. */
+    say(f, 2, "/msg alice psst");
+    assert_string_equal(last(&f->box[0]), "*private* <guest3> psst");
+    /* Once the name is free, its look-alikes are too. */
+    say(f, 0, "/nick zed");
+    say(f, 2, "/nick alice");
+    assert_string_equal(f->m[2].nick, "alice");
+}
+
+static void test_look_alike_certificate_refused(void **state)
+{
+    (void)state;
+    struct chat_room room;
+    struct chat_member a = {0}, b = {0}, c = {0};
+    struct box ba = {0}, bb = {0}, bc = {0};
+    char why[160];
+    chat_room_init(&room, CHAT_MODE_CHAT, &ops, &room);
+    a.user = &ba;
+    b.user = &bb;
+    c.user = &bc;
+    assert_int_equal(chat_join(&room, &a, "alice", why, sizeof why), 0);
+    assert_int_equal(chat_join(&room, &b, "aIice", why, sizeof why), -1);
+    assert_string_equal(why, "aIice is too like alice, who is already connected: ask for a certificate with another name");
+    assert_false(b.joined);
+    assert_int_equal(ba.n, 1); /* alice heard of no one */
+    /* A guest that took a look-alike of a certificate's name keeps it out. */
+    assert_int_equal(chat_join(&room, &c, NULL, why, sizeof why), 0);
+    char line[] = "/nick B0B";
+    chat_line(&room, &c, line, strlen(line));
+    assert_int_equal(chat_join(&room, &b, "bob", why, sizeof why), -1);
+    assert_string_equal(why, "bob is too like B0B, who is already connected: ask for a certificate with another name");
+    chat_leave(&room, &c, "quit");
+    assert_int_equal(chat_join(&room, &b, "bob", why, sizeof why), 0);
+    assert_string_equal(last(&ba), "* bob joined");
+}
+
+static void test_guest_nick_skips_look_alikes(void **state)
+{
+    (void)state;
+    struct chat_room room;
+    struct chat_member a = {0}, b = {0};
+    struct box ba = {0}, bb = {0};
+    char why[128];
+    chat_room_init(&room, CHAT_MODE_CHAT, &ops, &room);
+    a.user = &ba;
+    b.user = &bb;
+    assert_int_equal(chat_join(&room, &a, NULL, why, sizeof why), 0);
+    char line[] = "/nick GUESTl0";
+    chat_line(&room, &a, line, strlen(line));
+    assert_string_equal(a.nick, "GUESTl0");
+    room.next_guest = 10;
+    assert_int_equal(chat_join(&room, &b, NULL, why, sizeof why), 0);
+    assert_string_equal(b.nick, "guest11"); /* guest10 would look like GUESTl0 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +355,10 @@ int main(void)
         cmocka_unit_test_setup(test_control_characters_stripped, setup),
         cmocka_unit_test(test_certificate_bound_nick),
         cmocka_unit_test(test_echo_mode),
+        cmocka_unit_test(test_nick_skeletons),
+        cmocka_unit_test_setup(test_look_alike_nick_refused, setup),
+        cmocka_unit_test(test_look_alike_certificate_refused),
+        cmocka_unit_test(test_guest_nick_skips_look_alikes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
