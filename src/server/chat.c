@@ -40,15 +40,34 @@ __attribute__((format(printf, 3, 4))) static void tell(struct chat_room *r, stru
 }
 
 /* One line to everyone but except. */
+__attribute__((format(printf, 3, 0))) static void say_to_all(struct chat_room *r, const struct chat_member *except, const char *fmt, va_list ap)
+{
+    char out[OUT_MAX];
+    size_t n = format_line(out, sizeof out, fmt, ap);
+    r->ops->broadcast(r->ctx, except, out, n);
+}
+
+__attribute__((format(printf, 3, 4))) static void tell_all(struct chat_room *r, const struct chat_member *except,
+                                                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say_to_all(r, except, fmt, ap);
+    va_end(ap);
+}
+
+static void tell_news(struct chat_room *r);
+
+/* One line to everyone but except, after the news of who came and went: no
+ * one reads a newcomer's words before hearing that it joined. */
 __attribute__((format(printf, 3, 4))) static void announce(struct chat_room *r, const struct chat_member *except,
                                                            const char *fmt, ...)
 {
-    char out[OUT_MAX];
+    tell_news(r);
     va_list ap;
     va_start(ap, fmt);
-    size_t n = format_line(out, sizeof out, fmt, ap);
+    say_to_all(r, except, fmt, ap);
     va_end(ap);
-    r->ops->broadcast(r->ctx, except, out, n);
 }
 
 int chat_nick_valid(const char *s, size_t len)
@@ -156,6 +175,119 @@ static void link_member(struct chat_room *r, struct chat_member *m)
     index_add(r, m);
 }
 
+/* ---- who came and went ----
+ * In a small room each join and leave is a line of its own, at once. In a
+ * crowd (more than CHAT_CROWD members) they wait for the tick, which tells
+ * them in one line each: "* 37 joined: a, b, c, d, e and 32 more", "* 5
+ * left: ...". Once some wait, all do until the tick, so the lines keep their
+ * order. Leaves are told before joins: someone who left and came back is
+ * "left", then "joined"; someone who came and went between two ticks is told
+ * as neither. Any other line to everyone first tells what waits. */
+
+/* 1 when a join or leave in r now waits for the tick. */
+static int in_a_crowd(const struct chat_room *r)
+{
+    return r->count > CHAT_CROWD || r->unannounced > 0 || r->leaves.count > 0;
+}
+
+static void wait_to_announce(struct chat_room *r, struct chat_member *m)
+{
+    m->unannounced = 1;
+    m->later = NULL;
+    m->earlier = r->last_unannounced;
+    if (r->last_unannounced)
+        r->last_unannounced->later = m;
+    else
+        r->first_unannounced = m;
+    r->last_unannounced = m;
+    r->unannounced++;
+}
+
+static void stop_waiting(struct chat_room *r, struct chat_member *m)
+{
+    if (m->earlier)
+        m->earlier->later = m->later;
+    else
+        r->first_unannounced = m->later;
+    if (m->later)
+        m->later->earlier = m->earlier;
+    else
+        r->last_unannounced = m->earlier;
+    m->earlier = m->later = NULL;
+    m->unannounced = 0;
+    r->unannounced--;
+}
+
+static void note_leave(struct chat_room *r, const struct chat_member *m, const char *reason)
+{
+    struct chat_leaves *l = &r->leaves;
+    if (l->count < CHAT_NAMES_SHOWN)
+        memcpy(l->names[l->count], m->nick, sizeof l->names[0]);
+    if (l->count == 0)
+        snprintf(l->reason, sizeof l->reason, "%s", reason);
+    l->count++;
+}
+
+/* "a, b, c" of the first names, then " and 7 more" for the rest. */
+static void list_names(char *out, size_t cap, const char *const *names, size_t shown, size_t total)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < shown && used < cap; i++) {
+        int n = snprintf(out + used, cap - used, "%s%s", i ? ", " : "", names[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (total > shown && used < cap)
+        snprintf(out + used, cap - used, " and %zu more", total - shown);
+}
+
+static void tell_leaves(struct chat_room *r)
+{
+    struct chat_leaves *l = &r->leaves;
+    if (l->count == 1) {
+        tell_all(r, NULL, "* %s left (%s)", l->names[0], l->reason);
+    } else if (l->count > 1) {
+        const char *names[CHAT_NAMES_SHOWN];
+        size_t shown = 0;
+        while (shown < CHAT_NAMES_SHOWN && shown < l->count) {
+            names[shown] = l->names[shown];
+            shown++;
+        }
+        char list[CHAT_NAMES_SHOWN * (CHAT_NICK_MAX + 2) + 32];
+        list_names(list, sizeof list, names, shown, l->count);
+        tell_all(r, NULL, "* %zu left: %s", l->count, list);
+    }
+    l->count = 0;
+}
+
+static void tell_joins(struct chat_room *r)
+{
+    if (r->unannounced == 1) {
+        tell_all(r, r->first_unannounced, "* %s joined", r->first_unannounced->nick);
+    } else if (r->unannounced > 1) {
+        const char *names[CHAT_NAMES_SHOWN];
+        size_t shown = 0;
+        for (const struct chat_member *m = r->first_unannounced; m && shown < CHAT_NAMES_SHOWN; m = m->later)
+            names[shown++] = m->nick;
+        char list[CHAT_NAMES_SHOWN * (CHAT_NICK_MAX + 2) + 32];
+        list_names(list, sizeof list, names, shown, r->unannounced);
+        tell_all(r, NULL, "* %zu joined: %s", r->unannounced, list);
+    }
+    while (r->first_unannounced)
+        stop_waiting(r, r->first_unannounced);
+}
+
+static void tell_news(struct chat_room *r)
+{
+    tell_leaves(r);
+    tell_joins(r);
+}
+
+void chat_tick(struct chat_room *r)
+{
+    tell_news(r);
+}
+
 /* The newcomer's nick, or a sentence in why. */
 static int take_certificate_name(struct chat_room *r, struct chat_member *m, const char *cn, char *why,
                                  size_t whylen)
@@ -184,6 +316,7 @@ static int take_certificate_name(struct chat_room *r, struct chat_member *m, con
 int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen)
 {
     m->cert_bound = 0;
+    m->unannounced = 0;
     if (r->mode == CHAT_MODE_ECHO) {
         set_nick(m, "echo", 4);
         m->joined = 0;
@@ -202,7 +335,10 @@ int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, c
     link_member(r, m);
     tell(r, m, "* welcome, %s%s: %zu online, /help for commands", m->nick,
          m->cert_bound ? " (certificate verified)" : "", r->count);
-    announce(r, m, "* %s joined", m->nick);
+    if (in_a_crowd(r))
+        wait_to_announce(r, m);
+    else
+        tell_all(r, m, "* %s joined", m->nick);
     return 0;
 }
 
@@ -210,6 +346,10 @@ void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason)
 {
     if (!m->joined)
         return;
+    int crowd = in_a_crowd(r);
+    int unannounced = m->unannounced;
+    if (unannounced)
+        stop_waiting(r, m); /* the others never heard of it: nor will they of its leaving */
     index_remove(r, m);
     if (m->prev)
         m->prev->next = m->next;
@@ -220,8 +360,12 @@ void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason)
     m->prev = m->next = NULL;
     m->joined = 0;
     r->count--;
-    if (reason)
-        announce(r, NULL, "* %s left (%s)", m->nick, reason);
+    if (!reason || unannounced)
+        return;
+    if (crowd)
+        note_leave(r, m, reason);
+    else
+        tell_all(r, NULL, "* %s left (%s)", m->nick, reason);
 }
 
 static void cmd_help(struct chat_room *r, struct chat_member *m)
@@ -246,7 +390,10 @@ static void rename_member(struct chat_room *r, struct chat_member *m, const char
     index_remove(r, m);
     set_nick(m, nick, len);
     index_add(r, m);
-    announce(r, NULL, "* %s is now %s", old, m->nick);
+    if (m->unannounced) /* the others will hear of it by its new name */
+        tell(r, m, "* %s is now %s", old, m->nick);
+    else
+        announce(r, NULL, "* %s is now %s", old, m->nick);
 }
 
 static void cmd_nick(struct chat_room *r, struct chat_member *m, const char *arg, size_t len)

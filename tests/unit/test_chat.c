@@ -342,6 +342,212 @@ static void test_guest_nick_skips_look_alikes(void **state)
     assert_string_equal(b.nick, "guest11"); /* guest10 would look like GUESTl0 */
 }
 
+/* ---- a crowd: joins and leaves told once a tick ---- */
+
+struct crowd {
+    struct chat_room room;
+    struct chat_member *m;
+    struct box *box;
+    size_t n, cap;
+};
+
+static void crowd_join(struct crowd *c, size_t k)
+{
+    char why[128];
+    for (size_t i = 0; i < k; i++) {
+        assert_true(c->n < c->cap);
+        c->m[c->n].user = &c->box[c->n];
+        assert_int_equal(chat_join(&c->room, &c->m[c->n], NULL, why, sizeof why), 0);
+        c->n++;
+    }
+}
+
+static void crowd_forget(struct crowd *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        c->box[i].n = 0;
+}
+
+/* A quiet room of `members` (told of one another), room for cap, their boxes emptied. */
+static struct crowd *crowd_new(size_t members, size_t cap)
+{
+    struct crowd *c = test_calloc(1, sizeof *c);
+    assert_non_null(c);
+    c->m = test_calloc(cap, sizeof *c->m);
+    c->box = test_calloc(cap, sizeof *c->box);
+    assert_true(c->m && c->box);
+    c->cap = cap;
+    chat_room_init(&c->room, CHAT_MODE_CHAT, &ops, &c->room);
+    crowd_join(c, members);
+    chat_tick(&c->room);
+    crowd_forget(c);
+    return c;
+}
+
+static void crowd_free(struct crowd *c)
+{
+    test_free(c->m);
+    test_free(c->box);
+    test_free(c);
+}
+
+static void say_as(struct crowd *c, size_t who, const char *text)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    chat_line(&c->room, &c->m[who], buf, strlen(buf));
+}
+
+static void test_small_room_told_at_once(void **state)
+{
+    (void)state;
+    struct crowd *c = crowd_new(CHAT_CROWD - 1, CHAT_CROWD + 1);
+    crowd_join(c, 1); /* the room's last seat before a crowd */
+    assert_string_equal(last(&c->box[0]), "* guest64 joined");
+    chat_leave(&c->room, &c->m[5], "quit");
+    assert_string_equal(last(&c->box[0]), "* guest6 left (quit)");
+    crowd_free(c);
+}
+
+static void test_crowd_joins_told_together_at_the_tick(void **state)
+{
+    (void)state;
+    struct crowd *c = crowd_new(CHAT_CROWD, CHAT_CROWD + 12);
+    crowd_join(c, 12);
+    for (size_t i = 0; i < CHAT_CROWD; i++)
+        assert_int_equal(c->box[i].n, 0); /* nothing yet */
+    for (size_t i = CHAT_CROWD; i < c->n; i++)
+        assert_int_equal(c->box[i].n, 1); /* its welcome only */
+    assert_string_equal(c->box[CHAT_CROWD].lines[0], "* welcome, guest65: 65 online, /help for commands");
+    chat_tick(&c->room);
+    for (size_t i = 0; i < c->n; i++) { /* one line each, newcomers too */
+        assert_int_equal(c->box[i].n - (i >= CHAT_CROWD), 1);
+        assert_string_equal(last(&c->box[i]), "* 12 joined: guest65, guest66, guest67, guest68, guest69 and 7 more");
+    }
+    crowd_forget(c);
+    chat_tick(&c->room); /* nothing new: nothing said */
+    for (size_t i = 0; i < c->n; i++)
+        assert_int_equal(c->box[i].n, 0);
+    crowd_free(c);
+}
+
+static void test_crowd_one_join_one_leave(void **state)
+{
+    (void)state;
+    struct crowd *c = crowd_new(CHAT_CROWD + 1, CHAT_CROWD + 2);
+    crowd_join(c, 1);
+    chat_tick(&c->room);
+    assert_string_equal(last(&c->box[0]), "* guest66 joined");
+    assert_int_equal(c->box[CHAT_CROWD + 1].n, 1); /* not told of its own joining */
+    crowd_forget(c);
+    chat_leave(&c->room, &c->m[3], "too slow: 70000 bytes waited unread");
+    assert_int_equal(c->box[0].n, 0);
+    chat_tick(&c->room);
+    assert_string_equal(last(&c->box[0]), "* guest4 left (too slow: 70000 bytes waited unread)");
+    crowd_free(c);
+}
+
+static void test_crowd_leaves_told_together(void **state)
+{
+    (void)state;
+    struct crowd *c = crowd_new(CHAT_CROWD + 10, CHAT_CROWD + 10);
+    for (size_t i = 1; i <= 3; i++)
+        say_as(c, i, "/quit");
+    chat_leave(&c->room, &c->m[4], NULL); /* quietly: the server is stopping */
+    assert_int_equal(c->box[0].n, 0);
+    chat_tick(&c->room);
+    assert_int_equal(c->box[0].n, 1);
+    assert_string_equal(last(&c->box[0]), "* 3 left: guest2, guest3, guest4");
+    crowd_forget(c);
+    for (size_t i = 10; i < 17; i++)
+        chat_leave(&c->room, &c->m[i], "disconnected");
+    chat_tick(&c->room);
+    assert_string_equal(last(&c->box[0]), "* 7 left: guest11, guest12, guest13, guest14, guest15 and 2 more");
+    /* The room is small again: told at once. */
+    chat_leave(&c->room, &c->m[20], "quit");
+    assert_string_equal(last(&c->box[0]), "* guest21 left (quit)");
+    crowd_free(c);
+}
+
+static void test_crowd_newcomer_heard_of_before_it_speaks(void **state)
+{
+    (void)state;
+    struct crowd *c = crowd_new(CHAT_CROWD, CHAT_CROWD + 3);
+    crowd_join(c, 2);
+    size_t zed = CHAT_CROWD, other = CHAT_CROWD + 1;
+    /* Renamed before anyone heard of it: told to itself only... */
+    say_as(c, zed, "/nick zed");
+    assert_string_equal(last(&c->box[zed]), "* guest65 is now zed");
+    assert_int_equal(c->box[0].n, 0);
+    /* ...and when it speaks, the news comes first, by its new name. */
+    say_as(c, zed, "hello all");
+    assert_int_equal(c->box[0].n, 2);
+    assert_string_equal(c->box[0].lines[0], "* 2 joined: zed, guest66");
+    assert_string_equal(c->box[0].lines[1], "<zed> hello all");
+    assert_string_equal(last(&c->box[other]), "<zed> hello all");
+    crowd_forget(c);
+    chat_tick(&c->room); /* told already */
+    assert_int_equal(c->box[0].n, 0);
+    /* A rename of someone the room knows comes after the news too. */
+    crowd_join(c, 1);
+    say_as(c, 0, "/nick first");
+    assert_int_equal(c->box[1].n, 2);
+    assert_string_equal(c->box[1].lines[0], "* guest67 joined");
+    assert_string_equal(c->box[1].lines[1], "* guest1 is now first");
+    crowd_free(c);
+}
+
+static void test_crowd_came_and_went_between_ticks(void **state)
+{
+    (void)state;
+    struct crowd *c = crowd_new(CHAT_CROWD + 2, CHAT_CROWD + 4);
+    crowd_join(c, 2);
+    chat_leave(&c->room, &c->m[CHAT_CROWD + 2], "quit"); /* came and went: told as neither */
+    chat_leave(&c->room, &c->m[7], "quit");              /* left and came back: left, then joined */
+    c->m[7].user = &c->box[7];
+    char why[128];
+    assert_int_equal(chat_join(&c->room, &c->m[7], NULL, why, sizeof why), 0);
+    chat_tick(&c->room);
+    assert_int_equal(c->box[0].n, 2);
+    assert_string_equal(c->box[0].lines[0], "* guest8 left (quit)");
+    assert_string_equal(c->box[0].lines[1], "* 2 joined: guest68, guest69");
+    crowd_free(c);
+}
+
+/* Every member learns of every join, whatever the ticks cut them into. */
+static size_t joins_told(const struct box *b)
+{
+    size_t total = 0;
+    assert_true(b->n <= MAX_SEEN);
+    for (int i = 0; i < b->n; i++) {
+        unsigned long k;
+        char word[CHAT_NICK_MAX + 8];
+        if (sscanf(b->lines[i], "* %lu joined: ", &k) == 1)
+            total += k;
+        else if (sscanf(b->lines[i], "* %39s joined", word) == 1 && strstr(b->lines[i], " joined"))
+            total += 1;
+    }
+    return total;
+}
+
+static void test_crowd_every_join_told_eventually(void **state)
+{
+    (void)state;
+    const size_t rounds[] = {1, 30, 2, 0, 57, 1, 9};
+    size_t joined = 0;
+    for (size_t i = 0; i < sizeof rounds / sizeof rounds[0]; i++)
+        joined += rounds[i];
+    struct crowd *c = crowd_new(CHAT_CROWD - 10, CHAT_CROWD - 10 + joined);
+    for (size_t i = 0; i < sizeof rounds / sizeof rounds[0]; i++) {
+        crowd_join(c, rounds[i]);
+        chat_tick(&c->room);
+    }
+    assert_int_equal(joins_told(&c->box[0]), joined);
+    assert_int_equal(joins_told(&c->box[CHAT_CROWD - 11]), joined);
+    assert_int_equal(c->room.count, CHAT_CROWD - 10 + joined);
+    crowd_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +565,13 @@ int main(void)
         cmocka_unit_test_setup(test_look_alike_nick_refused, setup),
         cmocka_unit_test(test_look_alike_certificate_refused),
         cmocka_unit_test(test_guest_nick_skips_look_alikes),
+        cmocka_unit_test(test_small_room_told_at_once),
+        cmocka_unit_test(test_crowd_joins_told_together_at_the_tick),
+        cmocka_unit_test(test_crowd_one_join_one_leave),
+        cmocka_unit_test(test_crowd_leaves_told_together),
+        cmocka_unit_test(test_crowd_newcomer_heard_of_before_it_speaks),
+        cmocka_unit_test(test_crowd_came_and_went_between_ticks),
+        cmocka_unit_test(test_crowd_every_join_told_eventually),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
