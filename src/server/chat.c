@@ -40,13 +40,15 @@ __attribute__((format(printf, 3, 4))) static void tell(struct chat_room *r, stru
 }
 
 /* One line to everyone but except. */
-__attribute__((format(printf, 3, 0))) static void say_to_all(struct chat_room *r, const struct chat_member *except, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void say_to_all(struct chat_room *r, const struct chat_member *except,
+                                                             const char *fmt, va_list ap)
 {
     char out[OUT_MAX];
     size_t n = format_line(out, sizeof out, fmt, ap);
     r->ops->broadcast(r->ctx, except, out, n);
 }
 
+/* The same, with the arguments here. */
 __attribute__((format(printf, 3, 4))) static void tell_all(struct chat_room *r, const struct chat_member *except,
                                                            const char *fmt, ...)
 {

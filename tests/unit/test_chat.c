@@ -309,7 +309,8 @@ static void test_look_alike_certificate_refused(void **state)
     c.user = &bc;
     assert_int_equal(chat_join(&room, &a, "alice", why, sizeof why), 0);
     assert_int_equal(chat_join(&room, &b, "aIice", why, sizeof why), -1);
-    assert_string_equal(why, "aIice is too like alice, who is already connected: ask for a certificate with another name");
+    assert_string_equal(why, "aIice is too like alice, who is already connected: "
+                             "ask for a certificate with another name");
     assert_false(b.joined);
     assert_int_equal(ba.n, 1); /* alice heard of no one */
     /* A guest that took a look-alike of a certificate's name keeps it out. */
