@@ -13,7 +13,8 @@
 # at the end and on Ctrl-C (by process group, which is its pid).
 #
 # Environment: BENCH_SECONDS (default 4) per measurement, BENCH_HOLD (default
-# 10000) connections to hold, BENCH_CONCURRENCY (default 16) for handshakes/echo.
+# 10000) connections to hold, BENCH_CONCURRENCY (default 16) for handshakes/echo,
+# BENCH_STORM (default 2000) clients in the join storm.
 set -uo pipefail
 
 prog=bench
@@ -21,6 +22,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 BUILD=${BUILD:-build}
 SECS=${BENCH_SECONDS:-4}
 HOLD=${BENCH_HOLD:-10000}
+STORM=${BENCH_STORM:-2000}
+STORM_HANDSHAKES=8 # at a time: one address's share of handshakes in progress
 CONC=${BENCH_CONCURRENCY:-16}
 CHAT_CLIENTS=50
 CHAT_SENDERS=5
@@ -29,7 +32,7 @@ SERVER=$BUILD/tlschatd
 install=0
 
 usage() {
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 for arg in "$@"; do
@@ -371,6 +374,54 @@ hold_run tlschatd-echo tlschatd
 echo "   the same, plaintext (tlschatd --plain), to separate the TLS share:"
 hold_run tlschatd-plain tlschatd-plain
 
+# Join storm: STORM TLS clients join one chat room and say nothing (the bench's
+# empty line is ignored by the room), then all leave at once. Server CPU for the
+# joins (until the room is quiet: in a crowd, joins are told once a second) and
+# for the leaves. The cost per join should not grow with the room.
+settle() { # pid: until its CPU time stops growing for half a second (at most 20 s)
+    local a b
+    a=$(cpu_ticks "$1")
+    for _ in $(seq 1 40); do
+        sleep 0.5
+        b=$(cpu_ticks "$1")
+        [ "$a" = "$b" ] && return 0
+        a=$b
+    done
+}
+storm_run() {
+    local out=$tmp/storm.out bpid c0 c1 c2 fds0 line
+    start_server tlschatd-chat || { stop_server; return 1; }
+    fds0=$(find "/proc/$SPID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    c0=$(cpu_ticks "$SPID")
+    setsid "$BENCH" --hold "$STORM" --concurrency "$STORM_HANDSHAKES" --duration 600 --ca "$CA" --label tlschatd \
+        127.0.0.1 "$SPORT" >"$out" 2>"$tmp/storm.err" &
+    bpid=$!
+    pids+=("$bpid")
+    for _ in $(seq 1 1200); do # at most 300 s
+        grep -q 'event=established' "$out" && break
+        kill -0 "$bpid" 2>/dev/null || break
+        sleep 0.25
+    done
+    settle "$SPID"
+    c1=$(cpu_ticks "$SPID")
+    line=$(grep 'event=established' "$out")
+    stop "$bpid" # SIGTERM: the bench closes every connection and exits
+    for _ in $(seq 1 200); do # the server sees them all go (at most 20 s)
+        [ "$(find "/proc/$SPID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" -le "$fds0" ] && break
+        sleep 0.1
+    done
+    settle "$SPID"
+    c2=$(cpu_ticks "$SPID")
+    stop_server
+    echo "   $line"
+    [ -s "$tmp/storm.err" ] && sed 's/^/   note: /' "$tmp/storm.err"
+    STORM_RESULT="$(kv "$line" established)|$(kv "$line" setup_s)|$(((c1 - c0) * 1000 / TCK))|$(((c2 - c1) * 1000 / TCK))"
+}
+STORM_RESULT=
+echo
+echo "== join storm: $STORM TLS clients join one chat room, $STORM_HANDSHAKES handshakes at a time, then all leave"
+storm_run
+
 # ---- results
 echo
 echo "== results (ratio = tlschatd / peer; for throughput higher favours tlschatd, for latency and CPU lower does)"
@@ -432,6 +483,20 @@ for name in tlschatd tlschatd-plain; do
         printf "; %.1f MB after they left; server fds %s; bench VmRSS %.1f MB\n", r2 / 1024, fds, brss / 1024
     }'
 done
+echo
+echo "== join storm on tlschatd --mode chat ($STORM clients)"
+if [ -n "$STORM_RESULT" ]; then
+    IFS='|' read -r est setup join_ms leave_ms <<<"$STORM_RESULT"
+    awk -v e="$est" -v want="$STORM" -v s="$setup" -v j="$join_ms" -v l="$leave_ms" 'BEGIN {
+        printf "   %s of %s joined in %s s; server CPU %.2f s for the joins", e, want, s, j / 1000
+        if (e > 0) printf " (%.0f us a join)", j * 1000 / e
+        printf ", %.2f s for the leaves", l / 1000
+        if (e > 0) printf " (%.0f us a leave)", l * 1000 / e
+        printf "\n"
+    }'
+else
+    echo "   did not run"
+fi
 echo
 echo "notes: ncat --exec and socat fork a process per connection (socat also runs cat per connection);"
 echo "       stunnel relays to tlschatd --plain; socat offers only P-256 for key exchange, so every"

@@ -354,22 +354,46 @@ fi
 # ---------------------------------------------------------------------------
 # Servers
 
-# start_server NAME LOG PORT ARGS...: sets server_pid and server_port.
+# open_log FILE: FILE made anew and opened for writing as descriptor log_fd.
+# With --keep-servers FILE is in DIR, which the user who ran sudo may change
+# under us, so: any old FILE goes first (a link itself, never what it points
+# to); the open refuses a file that appears in between (noclobber); and what
+# was opened must be a regular file, FILE itself, not one reached through a
+# link. Nothing is written otherwise. The log is read back through
+# /proc/$$/fd/$log_fd, never by its name.
+open_log() {
+    local file=$1
+    rm -f -- "$file" 2>/dev/null || die 1 "cannot replace '$file': check the permissions of its directory."
+    set -C
+    { exec {log_fd}>"$file"; } 2>/dev/null
+    local rc=$?
+    set +C
+    ((rc == 0)) || die 1 "something else made '$file' while this run was making it: choose a --dir that only you can write to."
+    if [[ ! -f /proc/$$/fd/$log_fd || -L $file || ! $file -ef /proc/$$/fd/$log_fd ]]; then
+        exec {log_fd}>&-
+        die 1 "'$file' was replaced while this run was making it: choose a --dir that only you can write to."
+    fi
+}
+
+# start_server NAME LOG PORT ARGS...: sets server_pid, server_port and
+# server_log (where to read LOG back).
 start_server() {
     local name=$1 log=$2 port=$3 end
     shift 3
-    "$TLSCHATD" --listen 127.0.0.1 --port "$port" --mode "$mode" "$@" </dev/null >"$log" 2>&1 &
+    open_log "$log"
+    server_log=/proc/$$/fd/$log_fd
+    "$TLSCHATD" --listen 127.0.0.1 --port "$port" --mode "$mode" "$@" </dev/null >&"$log_fd" 2>&1 &
     server_pid=$!
     pid_what[$server_pid]="tlschatd ($name)"
     end=$((SECONDS + START_TIMEOUT))
-    until grep -q 'listening on 127\.0\.0\.1:[0-9]' "$log" 2>/dev/null; do
+    until grep -q 'listening on 127\.0\.0\.1:[0-9]' "$server_log" 2>/dev/null; do
         if ! pid_running "$server_pid"; then
-            die 1 "tlschatd ($name) did not start on 127.0.0.1:$port: $(grep -v '^[[:space:]]*$' "$log" | tail -n 1)"
+            die 1 "tlschatd ($name) did not start on 127.0.0.1:$port: $(grep -v '^[[:space:]]*$' "$server_log" | tail -n 1)"
         fi
         ((SECONDS < end)) || die 1 "tlschatd ($name) did not start listening within ${START_TIMEOUT}s (its log: $log)."
         sleep 0.02
     done
-    server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
+    server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$server_log" | head -n 1)
     [[ -n $server_port ]] || die 1 "could not read the port of tlschatd ($name) from its log."
 }
 
@@ -383,6 +407,7 @@ pad_args=()
 start_server plain "$server_log_dir/tlschatd-plain.log" "${base_port:-0}" --plain
 plain_pid=$server_pid
 plain_port=$server_port
+plain_log=$server_log
 tls_base=0
 [[ -n $base_port ]] && tls_base=$((base_port + 1))
 [[ -n $tls_port_wanted ]] && tls_base=$tls_port_wanted
@@ -390,6 +415,7 @@ start_server TLS "$server_log_dir/tlschatd-tls.log" "$tls_base" \
     "${tls_args[@]}" "${pad_args[@]}"
 tls_pid=$server_pid
 tls_port=$server_port
+tls_log=$server_log
 
 # ---------------------------------------------------------------------------
 # Captures
@@ -563,7 +589,7 @@ note "plaintext run: tlschatd --plain on 127.0.0.1:$plain_port, capturing"
 start_capture "$plain_port" "$work/plain.raw.pcapng"
 client_args=(--plain --timeout "$REPLY_TIMEOUT")
 converse "$plain_port"
-wait_server_quiet "$server_log_dir/tlschatd-plain.log" "$nclients"
+wait_server_quiet "$plain_log" "$nclients"
 stop_capture "$plain_port" "$work/plain.raw.pcapng" "$work/plain.pcapng"
 
 note "TLS run: tlschatd on 127.0.0.1:$tls_port${pad:+ with --pad $pad}, capturing"
@@ -572,7 +598,7 @@ client_args=(--ca "$certs/ca.crt" --servername localhost --keylog "$work/keys.lo
     "${pad_args[@]}")
 [[ -n $tls_version ]] && client_args+=(--tls-max "$tls_version")
 converse "$tls_port"
-wait_server_quiet "$server_log_dir/tlschatd-tls.log" "$nclients"
+wait_server_quiet "$tls_log" "$nclients"
 stop_capture "$tls_port" "$work/tls.raw.pcapng" "$work/tls.pcapng"
 
 [[ -s $work/keys.log ]] || die 1 "tlschat wrote no keys into its key log."
@@ -669,19 +695,31 @@ EOF
 # ---------------------------------------------------------------------------
 # Files into place, servers kept or stopped.
 
-if ! { mv -f -- "$work/plain.pcapng" "$work/tls.pcapng" "$work/keys.log" "$work/tls-decrypted.pcapng" "$dir/" &&
-    chmod 600 -- "$dir/keys.log" "$dir/tls-decrypted.pcapng"; }; then
-    die 1 "cannot move the captures into '$dir': check its permissions."
-fi
-if ((keep_servers && certs_temporary)); then
-    cp -- "$certs/ca.crt" "$dir/ca.crt" || die 1 "cannot copy the CA certificate into '$dir'."
-fi
-# Run with sudo: hand the files to the user who asked for them.
+# Each file is finished in the private work directory (its mode, and under
+# sudo its owner: the user who asked for it), then moved into DIR. mv replaces
+# whatever DIR holds under that name, a planted symbolic link included, and
+# never writes through it; no file in DIR is touched by name afterwards, and
+# only what this run made is handed over.
+owner=
 if ((EUID == 0)) && [[ -n ${SUDO_UID:-} && -n ${SUDO_GID:-} ]]; then
-    for f in plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng ca.crt tlschatd-plain.log tlschatd-tls.log; do
-        [[ -e $dir/$f ]] && chown "$SUDO_UID:$SUDO_GID" -- "$dir/$f"
-    done
-    ((made_dir)) && chown "$SUDO_UID:$SUDO_GID" -- "$dir"
+    owner=$SUDO_UID:$SUDO_GID
+fi
+made=(plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng)
+if ((keep_servers && certs_temporary)); then
+    cp -- "$certs/ca.crt" "$work/ca.crt" || die 1 "cannot copy the CA certificate: check that ${TMPDIR:-/tmp} is writable."
+    made+=(ca.crt)
+fi
+chmod 600 -- "$work/keys.log" "$work/tls-decrypted.pcapng" || die 1 "cannot make the key log private."
+if [[ -n $owner ]]; then
+    chown -h -- "$owner" "${made[@]/#/$work/}" || die 1 "cannot hand the captures to user $SUDO_UID."
+fi
+for f in "${made[@]}"; do
+    mv -fT -- "$work/$f" "$dir/$f" || die 1 "cannot move $f into '$dir': check its permissions."
+done
+if [[ -n $owner ]]; then
+    # The kept servers' logs, through the descriptors that opened them.
+    ((keep_servers)) && chown -- "$owner" "$plain_log" "$tls_log"
+    ((made_dir)) && chown -h -- "$owner" "$dir"
 fi
 
 if ((keep_servers)); then

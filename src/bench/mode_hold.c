@@ -1,13 +1,15 @@
-/* --hold N: open N connections, C handshakes at a time. Each sends one line and
- * counts as established when a line comes back (then the server, not only the
- * client, has finished the handshake). When every one has been tried, print a
- * line; then hold them until a signal, end of input, or --duration. */
+/* --hold N: open N connections, C handshakes at a time. Each sends one empty
+ * line and counts as established when a line comes back (then the server, not
+ * only the client, has finished the handshake): an echo server echoes it, a
+ * chat room ignores it and greets the newcomer, so a crowd held in a chat room
+ * only joins it and says nothing. When every one has been tried, print a line;
+ * then hold them until a signal, end of input, or --duration. */
 #include "bench.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char hello[] = "tlschat-bench hold\n";
+static const char hello[] = "\n";
 
 static void on_duration(struct loop *loop, void *arg)
 {

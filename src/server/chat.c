@@ -40,15 +40,36 @@ __attribute__((format(printf, 3, 4))) static void tell(struct chat_room *r, stru
 }
 
 /* One line to everyone but except. */
+__attribute__((format(printf, 3, 0))) static void say_to_all(struct chat_room *r, const struct chat_member *except,
+                                                             const char *fmt, va_list ap)
+{
+    char out[OUT_MAX];
+    size_t n = format_line(out, sizeof out, fmt, ap);
+    r->ops->broadcast(r->ctx, except, out, n);
+}
+
+/* The same, with the arguments here. */
+__attribute__((format(printf, 3, 4))) static void tell_all(struct chat_room *r, const struct chat_member *except,
+                                                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say_to_all(r, except, fmt, ap);
+    va_end(ap);
+}
+
+static void tell_news(struct chat_room *r);
+
+/* One line to everyone but except, after the news of who came and went: no
+ * one reads a newcomer's words before hearing that it joined. */
 __attribute__((format(printf, 3, 4))) static void announce(struct chat_room *r, const struct chat_member *except,
                                                            const char *fmt, ...)
 {
-    char out[OUT_MAX];
+    tell_news(r);
     va_list ap;
     va_start(ap, fmt);
-    size_t n = format_line(out, sizeof out, fmt, ap);
+    say_to_all(r, except, fmt, ap);
     va_end(ap);
-    r->ops->broadcast(r->ctx, except, out, n);
 }
 
 int chat_nick_valid(const char *s, size_t len)
@@ -61,13 +82,87 @@ int chat_nick_valid(const char *s, size_t len)
     return 1;
 }
 
-/* Nicks are unique without regard to case, so no one can pose as "Alice". */
+/* Look-alikes within the nick alphabet (A-Z a-z 0-9 _ -) fold into one
+ * skeleton character: case first (so "ALICE" is "alice", as it always was),
+ * then I, l, 1 (and |, for certificate names) are all l, and O, 0 are o.
+ * Case folding joins i to I, so i is l too: "nick" and "nlck" are one nick.
+ * Not folded: "rn" and "m", "vv" and "w", "cl" and "d": a terminal shows every
+ * character in a cell of its own, so the pairs differ in width; nor 5/S, 2/Z,
+ * 8/B, 6/G, 9/g, which terminal fonts draw apart. */
+static char look_alike(char c)
+{
+    c = (char)tolower((unsigned char)c);
+    switch (c) {
+    case 'i':
+    case '1':
+    case '|':
+        return 'l';
+    case '0':
+        return 'o';
+    default:
+        return c;
+    }
+}
+
+void chat_nick_skeleton(const char *nick, size_t len, char *out)
+{
+    if (len > CHAT_NICK_MAX)
+        len = CHAT_NICK_MAX;
+    for (size_t i = 0; i < len; i++)
+        out[i] = look_alike(nick[i]);
+    out[len] = '\0';
+}
+
+/* The nick index: members chained by a hash (FNV-1a) of their skeleton, so
+ * finding a name costs the same in a room of ten or of ten thousand. */
+static size_t bucket_of(const char *skeleton)
+{
+    unsigned h = 2166136261u;
+    for (const char *c = skeleton; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h & (CHAT_INDEX_SIZE - 1);
+}
+
+static void index_add(struct chat_room *r, struct chat_member *m)
+{
+    struct chat_member **b = &r->index[bucket_of(m->skeleton)];
+    m->same_bucket = *b;
+    *b = m;
+}
+
+static void index_remove(struct chat_room *r, struct chat_member *m)
+{
+    struct chat_member **p = &r->index[bucket_of(m->skeleton)];
+    while (*p && *p != m)
+        p = &(*p)->same_bucket;
+    if (*p)
+        *p = m->same_bucket;
+    m->same_bucket = NULL;
+}
+
 struct chat_member *chat_find(const struct chat_room *r, const char *nick, size_t len)
 {
-    for (struct chat_member *m = r->head; m; m = m->next)
-        if (strlen(m->nick) == len && strncasecmp(m->nick, nick, len) == 0)
-            return m;
-    return NULL;
+    if (len > CHAT_NICK_MAX)
+        return NULL;
+    char skeleton[CHAT_NICK_MAX + 1];
+    chat_nick_skeleton(nick, len, skeleton);
+    struct chat_member *m = r->index[bucket_of(skeleton)];
+    while (m && strcmp(m->skeleton, skeleton) != 0)
+        m = m->same_bucket;
+    return m;
+}
+
+/* 1 when nick (len bytes) is m's nick but for case: taken outright, not only
+ * too like it. */
+static int same_but_case(const struct chat_member *m, const char *nick, size_t len)
+{
+    return strlen(m->nick) == len && strncasecmp(m->nick, nick, len) == 0;
+}
+
+static void set_nick(struct chat_member *m, const char *nick, size_t len)
+{
+    snprintf(m->nick, sizeof m->nick, "%.*s", (int)len, nick);
+    chat_nick_skeleton(m->nick, strlen(m->nick), m->skeleton);
 }
 
 static void link_member(struct chat_room *r, struct chat_member *m)
@@ -79,38 +174,173 @@ static void link_member(struct chat_room *r, struct chat_member *m)
     r->head = m;
     r->count++;
     m->joined = 1;
+    index_add(r, m);
+}
+
+/* ---- who came and went ----
+ * In a small room each join and leave is a line of its own, at once. In a
+ * crowd (more than CHAT_CROWD members) they wait for the tick, which tells
+ * them in one line each: "* 37 joined: a, b, c, d, e and 32 more", "* 5
+ * left: ...". Once some wait, all do until the tick, so the lines keep their
+ * order. Leaves are told before joins: someone who left and came back is
+ * "left", then "joined"; someone who came and went between two ticks is told
+ * as neither. Any other line to everyone first tells what waits. */
+
+/* 1 when a join or leave in r now waits for the tick. */
+static int in_a_crowd(const struct chat_room *r)
+{
+    return r->count > CHAT_CROWD || r->unannounced > 0 || r->leaves.count > 0;
+}
+
+static void wait_to_announce(struct chat_room *r, struct chat_member *m)
+{
+    m->unannounced = 1;
+    m->later = NULL;
+    m->earlier = r->last_unannounced;
+    if (r->last_unannounced)
+        r->last_unannounced->later = m;
+    else
+        r->first_unannounced = m;
+    r->last_unannounced = m;
+    r->unannounced++;
+}
+
+static void stop_waiting(struct chat_room *r, struct chat_member *m)
+{
+    if (m->earlier)
+        m->earlier->later = m->later;
+    else
+        r->first_unannounced = m->later;
+    if (m->later)
+        m->later->earlier = m->earlier;
+    else
+        r->last_unannounced = m->earlier;
+    m->earlier = m->later = NULL;
+    m->unannounced = 0;
+    r->unannounced--;
+}
+
+static void note_leave(struct chat_room *r, const struct chat_member *m, const char *reason)
+{
+    struct chat_leaves *l = &r->leaves;
+    if (l->count < CHAT_NAMES_SHOWN)
+        memcpy(l->names[l->count], m->nick, sizeof l->names[0]);
+    if (l->count == 0)
+        snprintf(l->reason, sizeof l->reason, "%s", reason);
+    l->count++;
+}
+
+/* "a, b, c" of the first names, then " and 7 more" for the rest. */
+static void list_names(char *out, size_t cap, const char *const *names, size_t shown, size_t total)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < shown && used < cap; i++) {
+        int n = snprintf(out + used, cap - used, "%s%s", i ? ", " : "", names[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (total > shown && used < cap)
+        snprintf(out + used, cap - used, " and %zu more", total - shown);
+}
+
+static void tell_leaves(struct chat_room *r)
+{
+    struct chat_leaves *l = &r->leaves;
+    if (l->count == 1) {
+        tell_all(r, NULL, "* %s left (%s)", l->names[0], l->reason);
+    } else if (l->count > 1) {
+        const char *names[CHAT_NAMES_SHOWN];
+        size_t shown = 0;
+        while (shown < CHAT_NAMES_SHOWN && shown < l->count) {
+            names[shown] = l->names[shown];
+            shown++;
+        }
+        char list[CHAT_NAMES_SHOWN * (CHAT_NICK_MAX + 2) + 32];
+        list_names(list, sizeof list, names, shown, l->count);
+        tell_all(r, NULL, "* %zu left: %s", l->count, list);
+    }
+    l->count = 0;
+}
+
+static void tell_joins(struct chat_room *r)
+{
+    if (r->unannounced == 1) {
+        tell_all(r, r->first_unannounced, "* %s joined", r->first_unannounced->nick);
+    } else if (r->unannounced > 1) {
+        const char *names[CHAT_NAMES_SHOWN];
+        size_t shown = 0;
+        for (const struct chat_member *m = r->first_unannounced; m && shown < CHAT_NAMES_SHOWN; m = m->later)
+            names[shown++] = m->nick;
+        char list[CHAT_NAMES_SHOWN * (CHAT_NICK_MAX + 2) + 32];
+        list_names(list, sizeof list, names, shown, r->unannounced);
+        tell_all(r, NULL, "* %zu joined: %s", r->unannounced, list);
+    }
+    while (r->first_unannounced)
+        stop_waiting(r, r->first_unannounced);
+}
+
+static void tell_news(struct chat_room *r)
+{
+    tell_leaves(r);
+    tell_joins(r);
+}
+
+void chat_tick(struct chat_room *r)
+{
+    tell_news(r);
+}
+
+/* The newcomer's nick, or a sentence in why. */
+static int take_certificate_name(struct chat_room *r, struct chat_member *m, const char *cn, char *why,
+                                 size_t whylen)
+{
+    size_t len = strlen(cn);
+    if (!chat_nick_valid(cn, len)) {
+        snprintf(why, whylen, "your certificate name is not a valid nick (use 1-%d of A-Z a-z 0-9 _ -)",
+                 CHAT_NICK_MAX);
+        return -1;
+    }
+    const struct chat_member *other = chat_find(r, cn, len);
+    if (other && same_but_case(other, cn, len)) {
+        snprintf(why, whylen, "%s is already connected", cn);
+        return -1;
+    }
+    if (other) {
+        snprintf(why, whylen, "%s is too like %s, who is already connected: ask for a certificate with another name",
+                 cn, other->nick);
+        return -1;
+    }
+    set_nick(m, cn, len);
+    m->cert_bound = 1;
+    return 0;
 }
 
 int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen)
 {
     m->cert_bound = 0;
+    m->unannounced = 0;
     if (r->mode == CHAT_MODE_ECHO) {
-        snprintf(m->nick, sizeof m->nick, "echo");
+        set_nick(m, "echo", 4);
         m->joined = 0;
         return 0;
     }
     if (cert_cn) {
-        size_t len = strlen(cert_cn);
-        if (!chat_nick_valid(cert_cn, len)) {
-            snprintf(why, whylen, "your certificate name is not a valid nick (use 1-%d of A-Z a-z 0-9 _ -)",
-                     CHAT_NICK_MAX);
+        if (take_certificate_name(r, m, cert_cn, why, whylen) < 0)
             return -1;
-        }
-        if (chat_find(r, cert_cn, len)) {
-            snprintf(why, whylen, "%s is already connected", cert_cn);
-            return -1;
-        }
-        snprintf(m->nick, sizeof m->nick, "%s", cert_cn);
-        m->cert_bound = 1;
     } else {
+        char guest[CHAT_NICK_MAX + 1];
         do
-            snprintf(m->nick, sizeof m->nick, "guest%lu", r->next_guest++);
-        while (chat_find(r, m->nick, strlen(m->nick)));
+            snprintf(guest, sizeof guest, "guest%lu", r->next_guest++);
+        while (chat_find(r, guest, strlen(guest)));
+        set_nick(m, guest, strlen(guest));
     }
     link_member(r, m);
     tell(r, m, "* welcome, %s%s: %zu online, /help for commands", m->nick,
          m->cert_bound ? " (certificate verified)" : "", r->count);
-    announce(r, m, "* %s joined", m->nick);
+    if (in_a_crowd(r))
+        wait_to_announce(r, m);
+    else
+        tell_all(r, m, "* %s joined", m->nick);
     return 0;
 }
 
@@ -118,6 +348,11 @@ void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason)
 {
     if (!m->joined)
         return;
+    int crowd = in_a_crowd(r);
+    int unannounced = m->unannounced;
+    if (unannounced)
+        stop_waiting(r, m); /* the others never heard of it: nor will they of its leaving */
+    index_remove(r, m);
     if (m->prev)
         m->prev->next = m->next;
     else
@@ -127,8 +362,12 @@ void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason)
     m->prev = m->next = NULL;
     m->joined = 0;
     r->count--;
-    if (reason)
-        announce(r, NULL, "* %s left (%s)", m->nick, reason);
+    if (!reason || unannounced)
+        return;
+    if (crowd)
+        note_leave(r, m, reason);
+    else
+        tell_all(r, NULL, "* %s left (%s)", m->nick, reason);
 }
 
 static void cmd_help(struct chat_room *r, struct chat_member *m)
@@ -146,6 +385,19 @@ static void cmd_help(struct chat_room *r, struct chat_member *m)
         r->ops->send(r->ctx, m, lines[i], strlen(lines[i]));
 }
 
+static void rename_member(struct chat_room *r, struct chat_member *m, const char *nick, size_t len)
+{
+    char old[CHAT_NICK_MAX + 1];
+    memcpy(old, m->nick, sizeof old);
+    index_remove(r, m);
+    set_nick(m, nick, len);
+    index_add(r, m);
+    if (m->unannounced) /* the others will hear of it by its new name */
+        tell(r, m, "* %s is now %s", old, m->nick);
+    else
+        announce(r, NULL, "* %s is now %s", old, m->nick);
+}
+
 static void cmd_nick(struct chat_room *r, struct chat_member *m, const char *arg, size_t len)
 {
     if (m->cert_bound) {
@@ -156,15 +408,13 @@ static void cmd_nick(struct chat_room *r, struct chat_member *m, const char *arg
     } else if (strlen(m->nick) == len && memcmp(m->nick, arg, len) == 0) {
         tell(r, m, "! you are already %s", m->nick);
     } else {
-        struct chat_member *other = chat_find(r, arg, len);
-        if (other && other != m) {
+        const struct chat_member *other = chat_find(r, arg, len);
+        if (other && other != m && same_but_case(other, arg, len))
             tell(r, m, "! the nick %.*s is taken", (int)len, arg);
-            return;
-        }
-        char old[CHAT_NICK_MAX + 1];
-        memcpy(old, m->nick, sizeof old);
-        snprintf(m->nick, sizeof m->nick, "%.*s", (int)len, arg);
-        announce(r, NULL, "* %s is now %s", old, m->nick);
+        else if (other && other != m)
+            tell(r, m, "! the nick %.*s is taken (too like %s)", (int)len, arg, other->nick);
+        else
+            rename_member(r, m, arg, len);
     }
 }
 

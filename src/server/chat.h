@@ -8,12 +8,25 @@
 #define CHAT_NICK_MAX 32
 #define CHAT_LINE_MAX 16384 /* the largest --max-line */
 
+#define CHAT_INDEX_SIZE 4096 /* buckets of the nick index (a power of two) */
+
+/* In a room of more than CHAT_CROWD members, joins and leaves are told
+ * together, once a tick ("* 37 joined: a, b, c, d, e and 32 more"), so that a
+ * crowd arriving costs each member one line a tick, not one line a newcomer. */
+#define CHAT_CROWD       64
+#define CHAT_NAMES_SHOWN 5   /* names such a line spells out */
+#define CHAT_REASON_MAX  200 /* of a leave told on its own */
+
 struct chat_member {
     char nick[CHAT_NICK_MAX + 1];
+    char skeleton[CHAT_NICK_MAX + 1]; /* chat_nick_skeleton(nick): what must be unique */
     int cert_bound; /* the nick is the CN of a verified client certificate */
     int joined;
+    int unannounced; /* joined a crowd: the others learn of it at the next tick */
     void *user;     /* the server's own per-client data */
     struct chat_member *prev, *next;
+    struct chat_member *earlier, *later; /* the unannounced, in the order they came */
+    struct chat_member *same_bucket;     /* the nick index's chain */
 };
 
 struct chat_ops {
@@ -27,6 +40,13 @@ struct chat_ops {
 
 enum chat_mode { CHAT_MODE_CHAT, CHAT_MODE_ECHO };
 
+/* Who left a crowd since the last tick. */
+struct chat_leaves {
+    size_t count;
+    char names[CHAT_NAMES_SHOWN][CHAT_NICK_MAX + 1];
+    char reason[CHAT_REASON_MAX]; /* the first one's, told when it is the only one */
+};
+
 struct chat_room {
     struct chat_member *head;
     size_t count;
@@ -34,6 +54,10 @@ struct chat_room {
     enum chat_mode mode;
     const struct chat_ops *ops;
     void *ctx;
+    struct chat_member *first_unannounced, *last_unannounced;
+    size_t unannounced;
+    struct chat_leaves leaves;
+    struct chat_member *index[CHAT_INDEX_SIZE]; /* members by the hash of their skeleton */
 };
 
 void chat_room_init(struct chat_room *r, enum chat_mode mode, const struct chat_ops *ops, void *ctx);
@@ -44,6 +68,13 @@ int chat_is_rename(const char *line, size_t len);
 /* 1 when s (len bytes) is a nick: 1-32 of A-Z a-z 0-9 _ -. */
 int chat_nick_valid(const char *s, size_t len);
 
+/* The look-alike skeleton of a nick (len at most CHAT_NICK_MAX) into out
+ * (CHAT_NICK_MAX + 1 bytes): two nicks with one skeleton cannot be told apart
+ * at a glance ("alice", "aIice", "ALICE", "a1ice"), so only one of them may
+ * be in the room. */
+void chat_nick_skeleton(const char *nick, size_t len, char *out);
+
+/* The member whose nick has nick's skeleton, or NULL. */
 struct chat_member *chat_find(const struct chat_room *r, const char *nick, size_t len);
 
 /* Join the room: with cert_cn (mutual TLS) that is the nick, for good; without,
@@ -57,5 +88,9 @@ void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason);
 
 /* One line from a member, without its newline. The text is sanitized in place. */
 void chat_line(struct chat_room *r, struct chat_member *m, char *line, size_t len);
+
+/* Tell the room who joined and left a crowd since the last tick. The server
+ * calls it once a second. */
+void chat_tick(struct chat_room *r);
 
 #endif

@@ -185,6 +185,18 @@ static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
     }
 }
 
+/* ---- the chat room's tick (h-chat): joins and leaves in a crowd are told
+ * together, once a second ---- */
+
+#define CHAT_TICK_MS 1000
+
+static void on_chat_tick(struct loop *loop, void *arg)
+{
+    struct server *s = arg;
+    chat_tick(&s->room);
+    loop_timer_set(loop, &s->chat_timer, CHAT_TICK_MS, on_chat_tick, s);
+}
+
 /* ---- start and stop ---- */
 
 static int start_listening(struct server *s, char *err, size_t errlen)
@@ -248,6 +260,7 @@ static int start(struct server *s, char *err, size_t errlen)
         return -1;
     }
     chat_room_init(&s->room, opt->echo ? CHAT_MODE_ECHO : CHAT_MODE_CHAT, &peer_chat_ops, s);
+    loop_timer_set(s->loop, &s->chat_timer, CHAT_TICK_MS, on_chat_tick, s); /* h-chat: chat_tick */
     if (start_listening(s, err, errlen) < 0)
         return -1;
     loop_set_tick(s->loop, peer_tick, s);

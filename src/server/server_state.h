@@ -72,6 +72,7 @@ struct server {
     unsigned long trimmed_at; /* next_id when memory was last given back */
     int stopping;
     struct loop_timer accept_timer, stop_timer, wake_timer;
+    struct loop_timer chat_timer; /* chat_tick, once a second (server.c) */
     char scratch[IO_CHUNK];
 };
 

@@ -27,14 +27,15 @@ _certs_dir = None
 
 
 def certs():
-    """A CA, a server certificate and client certificates alice, bob, carol,
-    made once per run by the project's own script into a temporary folder."""
+    """A CA, a server certificate and client certificates alice, bob, carol
+    and aIice (capital i: alice's look-alike), made once per run by the
+    project's own script into a temporary folder."""
     global _certs_dir
     if _certs_dir is None:
         d = tempfile.mkdtemp(prefix="tlschat-certs-")
         atexit.register(shutil.rmtree, d, True)
         subprocess.run([GEN_CERTS, "--dir", d, "--client", "alice", "--client", "bob",
-                        "--client", "carol"], check=True, stdout=subprocess.DEVNULL)
+                        "--client", "carol", "--client", "aIice"], check=True, stdout=subprocess.DEVNULL)
         _certs_dir = d
     return _certs_dir
 

@@ -121,6 +121,34 @@ class ChatTLS(Case):
         carol = self.member(srv, "bob")
         self.assertEqual(carol.nick, "bob")
 
+    def test_look_alike_nick_is_taken(self):
+        srv = self.start()
+        alice = self.member(srv, "alice")
+        mallory = self.member(srv)
+        self.assertEqual(alice.readline(), f"* {mallory.nick} joined")
+        for nick in ("aIice", "a1ice", "ALlCE", "al1ce"):  # capital i, one, capital L
+            mallory.send(f"/nick {nick}")
+            self.assertEqual(mallory.readline(), f"! the nick {nick} is taken (too like alice)")
+        mallory.send("/nick ALICE")
+        self.assertEqual(mallory.readline(), "! the nick ALICE is taken")
+        # None of it reached alice: the next she hears is mallory's line, under its own nick.
+        mallory.send("hi")
+        self.assertEqual(alice.readline(), f"<{mallory.nick}> hi")
+        # A name is found by its look-alikes too.
+        mallory.send("/msg aIice psst")
+        self.assertEqual(alice.readline(), f"*private* <{mallory.nick}> psst")
+        self.assertEqual(mallory.readline(), "*private* to <alice> psst")
+        # O and 0 are one.
+        alice.send("/nick 0scar")
+        self.assertEqual(alice.readline(), "* alice is now 0scar")
+        self.assertEqual(mallory.readline(), "* alice is now 0scar")
+        mallory.send("/nick oscar")
+        self.assertEqual(mallory.readline(), "! the nick oscar is taken (too like 0scar)")
+        # With the name free, its look-alike may be taken.
+        mallory.send("/nick aIice")
+        self.assertEqual(mallory.readline(), f"* {mallory.nick} is now aIice")
+        self.assertEqual(alice.readline(), f"* {mallory.nick} is now aIice")
+
     def test_commands_and_framing(self):
         srv = self.start()
         alice = self.member(srv, "alice")

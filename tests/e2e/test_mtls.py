@@ -101,6 +101,28 @@ class MutualTLS(Case):
         self.assertRegex(alice3.readline(), r"^\* welcome, alice \(certificate verified\)")
         self.assertEqual(bob.readline(), "* alice joined")
 
+    def test_look_alike_certificate_is_refused(self):
+        srv = self.start()
+        alice = self.member(srv, "alice")
+        self.assertRegex(alice.readline(), r"^\* welcome, alice ")
+        # A certificate for aIice (capital i) from the same CA: too like alice.
+        mallory = self.member(srv, "aIice")
+        self.assertEqual(mallory.readline(), "! aIice is too like alice, who is already connected: "
+                                             "ask for a certificate with another name")
+        self.assertIsNone(mallory.readline())
+        srv.wait_line(r"disconnect #2 \S+: aIice is too like alice, who is already connected")
+        # Alice heard of no one, and the room serves on.
+        bob = self.member(srv, "bob")
+        self.assertRegex(bob.readline(), r"^\* welcome, bob \(certificate verified\): 2 online")
+        self.assertEqual(alice.readline(), "* bob joined")
+        # With alice gone, the name is free.
+        alice.send("close")
+        self.assertEqual(alice.readline(), "closed")
+        self.assertEqual(bob.readline(), "* alice left (quit)")
+        mallory = self.member(srv, "aIice")
+        self.assertRegex(mallory.readline(), r"^\* welcome, aIice \(certificate verified\): 2 online")
+        self.assertEqual(bob.readline(), "* aIice joined")
+
     def test_cli_client_with_cert_and_key(self):
         srv = self.start()
         alice = self.member(srv, "alice")

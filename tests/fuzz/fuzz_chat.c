@@ -1,5 +1,7 @@
 /* libFuzzer: arbitrary bytes from a client, through line framing and the chat
- * room, must never crash, and what others receive must be safe to print. */
+ * room, must never crash, and what others receive must be safe to print. An
+ * input starting with 'C' is said in a crowd (joins and leaves wait for
+ * chat_tick, which comes every few pieces). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,11 +43,15 @@ static const struct chat_ops ops = {f_send, f_broadcast, f_quit};
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct chat_room room;
-    struct chat_member a, b;
-    char why[128];
+    struct chat_member a, b, crowd[CHAT_CROWD];
+    char why[160];
+    int big = size > 0 && data[0] == 'C';
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
+    memset(crowd, 0, sizeof crowd);
     chat_room_init(&room, size > 0 && data[0] == 'E' ? CHAT_MODE_ECHO : CHAT_MODE_CHAT, &ops, &room);
+    for (size_t i = 0; big && i < CHAT_CROWD; i++)
+        chat_join(&room, &crowd[i], NULL, why, sizeof why);
     chat_join(&room, &a, NULL, why, sizeof why);
     chat_join(&room, &b, "bob", why, sizeof why);
     struct linebuf lb;
@@ -67,9 +73,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (r == LINEBUF_TOO_LONG || !a.joined)
             break;
+        if (big && off % 4 == 0)
+            chat_tick(&room);
     }
     linebuf_free(&lb);
     chat_leave(&room, &a, "done");
     chat_leave(&room, &b, "done");
+    for (size_t i = 0; big && i < CHAT_CROWD; i++)
+        chat_leave(&room, &crowd[i], i % 2 ? "done" : NULL);
+    chat_tick(&room);
     return 0;
 }

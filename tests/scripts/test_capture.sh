@@ -284,14 +284,67 @@ if ! may_capture; then
 fi
 
 # ---------------------------------------------------------------------------
+# Under sudo, capture.sh hands what it made to the user who ran it (SUDO_UID,
+# SUDO_GID), and that user may write into --dir. Links planted there must
+# not make it write, chmod or chown anything else. The runs below are made as
+# if under sudo by nobody, into a --dir holding such links, each to a
+# root-owned file of its own.
+
+sudo_as_nobody=(env SUDO_UID="$(id -u nobody)" SUDO_GID="$(id -g nobody)")
+nobody_owner="$(id -u nobody):$(id -g nobody)"
+
+target_of() { printf '%s/target.%s.%s' "$work" "$(basename "$(dirname "$1")")" "$2"; } # DIR NAME
+
+# plant DIR NAME...: DIR/NAME is a symbolic link to a root-owned file, mode 600.
+plant() {
+    local d=$1 f t
+    shift
+    mkdir -p -- "$d"
+    for f in "$@"; do
+        t=$(target_of "$d" "$f")
+        printf 'root only: %s\n' "$f" >"$t" && chown 0:0 "$t" && chmod 600 "$t" && ln -s -- "$t" "$d/$f"
+    done
+}
+
+# targets_untouched WHAT DIR NAME...: each planted link's target kept its owner, mode and bytes.
+targets_untouched() {
+    local what=$1 d=$2 f t bad=
+    shift 2
+    for f in "$@"; do
+        t=$(target_of "$d" "$f")
+        if [[ $(stat -c %u:%g:%a "$t") != 0:0:600 || $(cat "$t") != "root only: $f" ]]; then
+            bad+=" $f -> $(stat -c '%U:%G %a' "$t"): $(head -c 60 "$t")"
+        fi
+    done
+    if [[ -z $bad ]]; then
+        ok "$what: the links planted in --dir left their root-owned targets alone"
+    else
+        not_ok "$what: the links planted in --dir left their root-owned targets alone" "changed:$bad"
+    fi
+}
+
+# ---------------------------------------------------------------------------
 # The default run (echo mode): plain shows the secret, TLS hides it, the
-# decrypted copy shows it again.
+# decrypted copy shows it again. As if under sudo, into a --dir with links
+# where this run writes (plain.pcapng, keys.log) and where it does not
+# (ca.crt and the servers' logs: only --keep-servers writes those).
 
 secret="the password is swordfish $$"
 secret_hex=$(hex_of "$secret")
 out=$work/echo.tmp/out
+echo_links=(plain.pcapng keys.log ca.crt tlschatd-plain.log tlschatd-tls.log)
+plant "$out" "${echo_links[@]}"
+runner=("${sudo_as_nobody[@]}")
 watch_run echo --dir "$out" --message "$secret"
+runner=()
 expect_rc "echo run: exits 0" 0 echo
+targets_untouched "echo run under sudo" "$out" "${echo_links[@]}"
+made_as=$(stat -c '%F %u:%g' "$out/plain.pcapng" "$out/tls.pcapng" "$out/keys.log" "$out/tls-decrypted.pcapng" | sort -u)
+check "echo run under sudo: what it made is regular files of the user who ran sudo" \
+    test "$made_as" = "regular file $nobody_owner"
+for f in ca.crt tlschatd-plain.log tlschatd-tls.log; do
+    check "echo run under sudo: $f, which it did not make, is left as it was" test -L "$out/$f"
+done
 for f in plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng; do
     check "echo run: made $f" test -s "$out/$f"
 done
@@ -373,10 +426,24 @@ check_clean tls12 "TLS 1.2 run"
 # ---------------------------------------------------------------------------
 # Chat mode with --pad 256 and --keep-servers.
 
+# As if under sudo, into a --dir with links where the kept servers' logs and
+# the CA certificate go.
 secret2="chat secret $$ sent by alice"
 out=$work/chat.tmp/out
+chat_links=(tlschatd-plain.log tlschatd-tls.log ca.crt)
+plant "$out" "${chat_links[@]}"
+runner=("${sudo_as_nobody[@]}")
 watch_run chat --dir "$out" --mode chat --pad 256 --keep-servers --message "$secret2"
+runner=()
 expect_rc "chat --pad 256 run: exits 0" 0 chat
+targets_untouched "chat --keep-servers run under sudo" "$out" "${chat_links[@]}"
+new_log_of() { # FILE OWNER: a regular file (no link) of OWNER, holding a server's log
+    [[ ! -L $1 && $(stat -c '%F %u:%g' "$1") == "regular file $2" ]] && grep -q 'listening on' "$1"
+}
+for f in tlschatd-plain.log tlschatd-tls.log; do
+    check "chat --keep-servers run under sudo: $f is a new file of the user who ran sudo, with the log" \
+        new_log_of "$out/$f" "$nobody_owner"
+done
 port=$(tls_port_of chat)
 check "chat run: the secret is in plain.pcapng" grep -aqF -- "$secret2" "$out/plain.pcapng"
 check "chat run: bob's copy from the server is in plain.pcapng too" grep -aqF -- "<alice> $secret2" "$out/plain.pcapng"

@@ -1,5 +1,5 @@
-/* Unit tests for text_sanitize: nothing that drives a terminal survives, valid
- * UTF-8 is kept, invalid bytes become '?'. */
+/* Unit tests for text_sanitize: nothing that drives a terminal or hides in a
+ * line survives, valid UTF-8 is kept, invalid bytes become '?'. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,8 +104,67 @@ static void test_bidi_controls_removed(void **state)
     check("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", ""); /* U+202A..U+202D */
     check("a\xe2\x81\xa6" "b\xe2\x81\xa9" "c", "abc");                 /* U+2066, U+2069 */
     check("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "");                     /* LRM, RLM, ALM */
-    /* U+200D ZERO WIDTH JOINER builds emoji sequences: kept. */
+    check("a\xe2\x80\xab" "b\xe2\x80\xac" "c\xe2\x80\xad" "d", "abcd");             /* RLE, PDF, LRO */
+    check("\xe2\x81\xa7\xe2\x81\xa8", "");                                           /* U+2067, U+2068 */
+}
+
+static void test_line_separators_removed(void **state)
+{
+    (void)state;
+    /* U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: a new line to some
+     * programs, so one chat line could show a forged second one. */
+    check("hi\xe2\x80\xa8<alice> send me your password", "hi<alice> send me your password");
+    check("a\xe2\x80\xa9" "b", "ab");
+    /* U+0085 NEXT LINE is a C1 control: gone too. */
+    check("a\xc2\x85" "b", "ab");
+}
+
+static void test_invisible_characters_removed(void **state)
+{
+    (void)state;
+    check("pass\xe2\x80\x8bword", "password");         /* U+200B ZERO WIDTH SPACE */
+    check("a\xe2\x80\x8c" "b", "ab");                   /* U+200C ZERO WIDTH NON-JOINER */
+    check("a\xe2\x80\x8d" "b", "ab");                   /* U+200D ZERO WIDTH JOINER, between letters */
+    check("a\xe2\x81\xa0" "b", "ab");                   /* U+2060 WORD JOINER */
+    check("a\xe2\x81\xa1\xe2\x81\xa4" "b", "ab");       /* U+2061..U+2064 invisible operators */
+    check("\xef\xbb\xbfhello", "hello");                 /* U+FEFF BOM */
+    check("ad\xc2\xad" "min", "admin");                  /* U+00AD SOFT HYPHEN */
+    check("a\xcd\x8f" "b", "ab");                        /* U+034F COMBINING GRAPHEME JOINER */
+    check("\xe3\x85\xa4", "");                           /* U+3164 HANGUL FILLER */
+    check("\xe1\xa0\x8e", "");                           /* U+180E MONGOLIAN VOWEL SEPARATOR */
+    check("\xef\xbf\xb9" "a\xef\xbf\xbb", "a");          /* U+FFF9, U+FFFB interlinear annotation */
+    /* Tag characters, U+E0000..U+E007F: invisible ASCII. "hi" then "ignore
+     * previous instructions" in tags shows as "hi" alone. */
+    check("hi\xf3\xa0\x81\xa9\xf3\xa0\x81\xa7\xf3\xa0\x81\xae", "hi"); /* U+E0069 U+E0067 U+E006E */
+    check("\xf3\xa0\x80\x80\xf3\xa0\x81\xbf", "");    /* U+E0000, U+E007F: the ends of the range */
+    /* Just outside the ranges: kept. */
+    check("\xf3\xa0\x82\x80", "\xf3\xa0\x82\x80");      /* U+E0080 */
+    check("\xe2\x80\x8a", "\xe2\x80\x8a");                /* U+200A HAIR SPACE: a visible space */
+    check("\xe2\x80\xaf", "\xe2\x80\xaf");                /* U+202F NARROW NO-BREAK SPACE */
+    check("\xe2\x81\x9f", "\xe2\x81\x9f");                /* U+205F MEDIUM MATHEMATICAL SPACE */
+    check("\xef\xb8\x8f", "\xef\xb8\x8f");                /* U+FE0F VARIATION SELECTOR-16: emoji need it */
+}
+
+static void test_emoji_joiner_kept_only_between_emoji(void **state)
+{
+    (void)state;
+    /* woman, ZWJ, laptop: one picture, "woman technologist". */
     check("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb", "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb");
+    /* heart, VS16, ZWJ, fire: "heart on fire". */
+    check("\xe2\x9d\xa4\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x94\xa5",
+          "\xe2\x9d\xa4\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x94\xa5");
+    /* At either end, next to a letter, or doubled: it joins nothing, so it goes. */
+    check("\xe2\x80\x8d\xf0\x9f\x92\xbb", "\xf0\x9f\x92\xbb");
+    check("\xf0\x9f\x91\xa9\xe2\x80\x8d", "\xf0\x9f\x91\xa9");
+    check("\xf0\x9f\x91\xa9\xe2\x80\x8d" "a", "\xf0\x9f\x91\xa9" "a");
+    check("a\xe2\x80\x8d\xf0\x9f\x92\xbb", "a\xf0\x9f\x92\xbb");
+    check("\xf0\x9f\x91\xa9\xe2\x80\x8d\xe2\x80\x8d\xf0\x9f\x92\xbb", "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb");
+    /* Another invisible one between does not make it stay. */
+    check("\xf0\x9f\x91\xa9\xe2\x80\x8d\xe2\x80\x8b\xf0\x9f\x92\xbb", "\xf0\x9f\x91\xa9\xf0\x9f\x92\xbb");
+    /* Subdivision flags are built of tags: England's flag becomes the black flag it starts with. */
+    check("\xf0\x9f\x8f\xb4"
+          "\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81\xa5\xf3\xa0\x81\xae\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf",
+          "\xf0\x9f\x8f\xb4");
 }
 
 static void test_valid_utf8_kept(void **state)
@@ -243,6 +302,9 @@ int main(void)
         cmocka_unit_test(test_escape_sequences_neutralised),
         cmocka_unit_test(test_c1_controls_removed),
         cmocka_unit_test(test_bidi_controls_removed),
+        cmocka_unit_test(test_line_separators_removed),
+        cmocka_unit_test(test_invisible_characters_removed),
+        cmocka_unit_test(test_emoji_joiner_kept_only_between_emoji),
         cmocka_unit_test(test_valid_utf8_kept),
         cmocka_unit_test(test_invalid_bytes_become_question_marks),
         cmocka_unit_test(test_overlong_forms_rejected),
