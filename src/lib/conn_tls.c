@@ -59,6 +59,15 @@ static int check_first_byte(struct conn *c)
     ssize_t n = conn_peek_first_bytes(c, &b, 1, "before the TLS handshake");
     if (n < 1)
         return (int)n;
+    if ((b & 0xC0) == 0x80) {
+        /* An SSLv2-format hello (a 2-byte length with the top bit set; no text
+         * line starts with such a byte): a TLS client too old, answered in TLS. */
+        static const unsigned char alert[] = {21, 3, 1, 0, 2, 2, 70}; /* fatal protocol_version */
+        ssize_t ignored = send(c->fd, alert, sizeof alert, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)ignored;
+        return conn_fail(c, "the client sent an SSLv2-format hello: refused with a protocol_version alert "
+                            "(this server speaks TLS 1.2 and 1.3)");
+    }
     if (b != TLS_HANDSHAKE_RECORD) {
         ssize_t ignored = send(c->fd, tls_only_line, sizeof tls_only_line - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)ignored;

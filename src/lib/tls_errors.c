@@ -57,6 +57,26 @@ static const char *verify_hint(const struct tls_words *w, long v, char *buf, siz
     }
 }
 
+/* Why the server refused a client's certificate, for its log. */
+static const char *client_cert_hint(long v)
+{
+    switch (v) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return " (the client needs a new certificate, or a clock is wrong)";
+    case X509_V_ERR_INVALID_PURPOSE:
+        return " (it is not a client certificate)";
+    case X509_V_ERR_CERT_REVOKED:
+        return " (it was revoked)";
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        return " (it was not signed by the CA this server trusts)";
+    default:
+        return "";
+    }
+}
+
 /* "(--ca)": the option in brackets, or nothing. */
 static const char *bracketed(const char *opt, char *buf, size_t len)
 {
@@ -97,7 +117,8 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
         set_err(err, errlen, "certificate verify failed: %s (%s)", X509_verify_cert_error_string(v),
                 verify_hint(w, v, hint, sizeof hint));
     } else if (server && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
-        set_err(err, errlen, "client certificate verify failed: %s", X509_verify_cert_error_string(v));
+        set_err(err, errlen, "client certificate verify failed: %s%s", X509_verify_cert_error_string(v),
+                client_cert_hint(v));
     } else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
         set_err(err, errlen, "the client sent no certificate, and this server requires one%s",
                 bracketed(w->client_ca, opt, sizeof opt));
@@ -106,10 +127,18 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
             set_err(err, errlen, "the server requires a client certificate: pass %s and %s", w->cert, w->key);
         else
             set_err(err, errlen, "the server requires a client certificate");
+    } else if (reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED) {
+        /* OpenSSL sends this alert for "not yet valid" too */
+        set_err(err, errlen, "%s rejected our certificate (%s): it has expired or is not valid yet: check its dates "
+                "(and both clocks), and make a new one%s%s", peer, ERR_reason_error_string(e),
+                w->make_certs ? " with " : "", w->make_certs ? w->make_certs : "");
+    } else if (reason == SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE) {
+        set_err(err, errlen, "%s rejected our certificate (%s): it is not made for this use (a %s certificate "
+                "needs %s): make one for it%s%s", peer, ERR_reason_error_string(e), server ? "server" : "client",
+                server ? "serverAuth" : "clientAuth", w->make_certs ? " with " : "",
+                w->make_certs ? w->make_certs : "");
     } else if (reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA || reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
-               reason == SSL_R_TLSV1_ALERT_DECRYPT_ERROR || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
-               reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN ||
-               reason == SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE) {
+               reason == SSL_R_TLSV1_ALERT_DECRYPT_ERROR || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN) {
         /* The peer's options: a client's --ca, a server's --client-ca. */
         set_err(err, errlen, "%s rejected our certificate (%s): %s", peer, ERR_reason_error_string(e),
                 server ? "does the client trust the CA that signed this server (--ca), and connect by a name the certificate lists?"

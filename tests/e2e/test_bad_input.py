@@ -115,6 +115,20 @@ class BadInput(Case):
         srv.wait_line(r"handshake failed #\d+ .*a plaintext client connected to this TLS port")
         self.assert_serving(srv, alice)
 
+    def test_sslv2_hello_gets_a_tls_alert(self):
+        """An SSLv2-format ClientHello (as very old clients and scanners send) is
+        answered with a TLS protocol_version alert, not the plaintext line."""
+        srv, alice = self.start()
+        cipher_specs = bytes.fromhex("0700c0" "050080" "030080" "010080")
+        challenge = bytes(range(16))
+        body = b"\x01\x00\x02" + len(cipher_specs).to_bytes(2, "big") + b"\x00\x00" + \
+            len(challenge).to_bytes(2, "big") + cipher_specs + challenge
+        s = self.raw(srv)
+        s.sendall(bytes([0x80 | (len(body) >> 8), len(body) & 0xFF]) + body)
+        self.assertEqual(self.read_to_end(s), bytes([21, 3, 1, 0, 2, 2, 70]))
+        srv.wait_line(r"handshake failed #\d+ .*SSLv2-format hello: refused with a protocol_version alert")
+        self.assert_serving(srv, alice)
+
     def test_truncated_client_hello(self):
         srv, alice = self.start("--handshake-timeout", "1")
         hello = client_hello()

@@ -40,23 +40,24 @@ commonName = supplied
 [leaf]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
+extendedKeyUsage = {eku}
 subjectAltName = DNS:localhost, IP:127.0.0.1
 """
 
 
-def make_expired(d):
-    """A server certificate signed by the test CA, valid only on 1-2 Jan 2020.
+def make_expired(d, eku="serverAuth", cn="localhost"):
+    """A server (or, with eku="clientAuth", client) certificate signed by the
+    test CA, valid only on 1-2 Jan 2020.
     OpenSSL 3.0 has no -not_before for x509/req; `openssl ca` takes explicit
     -startdate/-enddate, which needs a tiny CA configuration."""
     with open(os.path.join(d, "ca.cnf"), "w") as f:
-        f.write(CA_CONF.format(d=d))
+        f.write(CA_CONF.format(d=d, eku=eku))
     open(os.path.join(d, "index.txt"), "w").close()
     with open(os.path.join(d, "serial"), "w") as f:
         f.write("1000\n")
     key, csr, crt = (os.path.join(d, n) for n in ("expired.key", "expired.csr", "expired.crt"))
     subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                    "-nodes", "-keyout", key, "-subj", "/CN=localhost", "-out", csr],
+                    "-nodes", "-keyout", key, "-subj", f"/CN={cn}", "-out", csr],
                    check=True, capture_output=True)
     subprocess.run(["openssl", "ca", "-batch", "-config", os.path.join(d, "ca.cnf"), "-cert", cert("ca.crt"),
                     "-keyfile", cert("ca.key"), "-in", csr, "-out", crt, "-notext",

@@ -149,3 +149,36 @@ class MutualTLS(Case):
         self.assertIn("*   bob [certificate] (you)\n", out)
         self.assertIn("*   alice [certificate]\n", out)
         self.assertTrue(out.endswith("closed\n"), out)
+
+
+class ClientCertificateCauses(Case):
+    """A refused client certificate is refused for its real cause, on both
+    sides: an expired one is not blamed on the CA, nor a server certificate
+    offered as a client's."""
+
+    def start(self):
+        return self.server("--client-ca", cert("ca.crt"))
+
+    def test_expired_client_certificate(self):
+        from test_foundation_errors import make_expired
+        d = tempfile.mkdtemp(prefix="tlschat-expired-client-")
+        self.addCleanup(shutil.rmtree, d, True)
+        crt, key = make_expired(d, eku="clientAuth", cn="late")
+        srv = self.start()
+        rc, _, err = run(tlschat_argv(srv.port, "--cert", crt, "--key", key, "-m", "hi"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("the server rejected our certificate (sslv3 alert certificate expired): it has expired "
+                      "or is not valid yet", err)
+        self.assertNotIn("CA", err.split("rejected our certificate")[1])
+        srv.wait_line(r"client certificate verify failed: certificate has expired \(the client needs a new "
+                      r"certificate, or a clock is wrong\)")
+        self.join(srv, poke=False, certfile=cert("client-alice.crt"), keyfile=cert("client-alice.key"))
+
+    def test_server_certificate_offered_as_a_client_certificate(self):
+        srv = self.start()
+        rc, _, err = run(tlschat_argv(srv.port, "--cert", cert("server.crt"), "--key", cert("server.key"),
+                                      "-m", "hi"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("it is not made for this use (a client certificate needs clientAuth)", err)
+        srv.wait_line(r"client certificate verify failed: unsuitable certificate purpose \(it is not a client "
+                      r"certificate\)")
