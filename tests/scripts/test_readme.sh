@@ -102,16 +102,9 @@ machine_env() {
 
 server_pid=
 server_log=
-stop_server() {
+stop_server() { # the server and whatever it started (make run: make and tlschatd)
     [[ -n $server_pid ]] || return 0
-    kill -TERM -- "-$server_pid" 2>/dev/null
-    local i
-    for ((i = 0; i < 100; i++)); do
-        kill -0 -- "-$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL -- "-$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
+    stop_pid --group --name "the README's server" "$server_pid" TERM 10
     server_pid=
 }
 trap 'stop_server; tap_cleanup' EXIT

@@ -109,8 +109,7 @@ else
     for _ in $(seq 50); do grep -q "SIGHUP: reloaded" "$work/service.log" && break; sleep 0.1; done
     check "ExecReload's SIGHUP rereads them from \$CREDENTIALS_DIRECTORY" \
         grep -q "SIGHUP: reloaded $creds/server.crt and $creds/server.key" "$work/service.log"
-    kill -TERM "$svc" 2>/dev/null
-    wait "$svc"
+    stop_pid --name tlschatd "$svc" TERM 10
     src=$?
     check "SIGTERM (systemctl stop) ends it with status 0" test "$src" = 0
 fi
