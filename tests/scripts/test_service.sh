@@ -15,8 +15,6 @@ BUILD=${BUILD:-build}
 # shellcheck source=tap.sh
 . "$here/tap.sh"
 
-skip() { ok "$1 # SKIP $2"; }
-
 prefix=$work/prefix
 if ! make -s -C "$root" BUILD="$BUILD" install PREFIX="$prefix" >"$work/install.log" 2>&1; then
     not_ok "make install PREFIX=$prefix" "$(tail -n 20 "$work/install.log")"
