@@ -6,6 +6,9 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 PREFIX     ?= /usr/local
 DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BUILD      ?= build
 CFLAGS     ?= -O2 -g
 LDFLAGS    ?=
@@ -17,7 +20,7 @@ OPENSSL_LIBS   := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl
 CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
-ALL_CFLAGS = $(WARN) -Iinclude $(OPENSSL_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) -Iinclude $(OPENSSL_CFLAGS) $(DEFS) $(CFLAGS) -MMD -MP
 LIBS       = $(OPENSSL_LIBS)
 
 LIB_SRC    := $(wildcard src/lib/*.c)
@@ -138,16 +141,27 @@ lint:
 	  [ -z "$$out" ] || printf '%s\n' "$$out"; \
 	  [ $$rc -eq 0 ] || echo "make lint: clang-tidy failed (status $$rc)"; exit $$rc
 
-install: $(PROGRAMS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/tlschat
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 src/server/tlschatd.1 src/client/tlschat.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 0755 scripts/gen-certs.sh scripts/show-cert.sh $(DESTDIR)$(PREFIX)/share/tlschat/
+# The installed programs are built apart, in $(BUILD)/installed, with
+# -DTLSCHAT_INSTALLED: their hints name the commands installed beside them
+# (tlschat-gen-certs), not the source tree's scripts/gen-certs.sh. The scripts
+# become those commands the same way: installed=0 turns into installed=1.
+# tlschat-bench is a measuring tool for the source tree and is not installed.
+INSTALLED := $(BUILD)/installed
+
+install:
+	$(MAKE) --no-print-directory BUILD=$(INSTALLED) DEFS=-DTLSCHAT_INSTALLED $(INSTALLED)/tlschatd $(INSTALLED)/tlschat
+	sed 's/^installed=0$$/installed=1/' scripts/gen-certs.sh >$(INSTALLED)/tlschat-gen-certs
+	sed 's/^installed=0$$/installed=1/' scripts/show-cert.sh >$(INSTALLED)/tlschat-show-cert
+	sed 's|@BINDIR@|$(BINDIR)|g' src/server/tlschatd.service >$(INSTALLED)/tlschatd.service
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(addprefix $(INSTALLED)/,tlschatd tlschat tlschat-gen-certs tlschat-show-cert) $(DESTDIR)$(BINDIR)/
+	install -m 0644 src/server/tlschatd.1 src/client/tlschat.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(INSTALLED)/tlschatd.service $(DESTDIR)$(UNITDIR)/
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS))) \
-	  $(DESTDIR)$(PREFIX)/share/man/man1/tlschatd.1 $(DESTDIR)$(PREFIX)/share/man/man1/tlschat.1
-	rm -rf $(DESTDIR)$(PREFIX)/share/tlschat
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,tlschatd tlschat tlschat-gen-certs tlschat-show-cert) \
+	  $(DESTDIR)$(MANDIR)/man1/tlschatd.1 $(DESTDIR)$(MANDIR)/man1/tlschat.1 \
+	  $(DESTDIR)$(UNITDIR)/tlschatd.service
 
 clean:
 	rm -rf build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gen-certs.sh - make a local CA, a server certificate and client certificates
 # for tlschat, using only the openssl command line tool (OpenSSL 3).
+# `make install` installs it as the command tlschat-gen-certs.
 #
 # Everything is generated in a private temporary directory first and moved into
 # place only when every step has succeeded, so a failed run changes nothing.
@@ -10,20 +11,75 @@ set -euo pipefail
 prog=gen-certs
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# make install sets this to 1 in its copy, the command tlschat-gen-certs.
+installed=0
+
+# The commands as the user calls them where they stand.
+if ((installed)); then
+    me=tlschat-gen-certs
+    show_cmd=tlschat-show-cert
+    server_cmd=tlschatd
+else
+    me=$0
+    show_cmd=$script_dir/show-cert.sh
+    server_cmd=$(cd "$script_dir/.." && pwd)/build/tlschatd
+    if [[ $script_dir == "$PWD/scripts" ]]; then
+        show_cmd=scripts/show-cert.sh
+        server_cmd=build/tlschatd
+    fi
+fi
+
 CA_DAYS=3650
 MAX_LEAF_DAYS=397   # the CA/Browser Forum limit for TLS server certificates
 
-usage() {
-    cat <<'EOF'
-Usage: scripts/gen-certs.sh [options]
+# Where the files go without --dir: the order in which tlschatd and tlschat
+# look for them (man tlschatd, FILES), less the places this script never
+# writes on its own ($CREDENTIALS_DIRECTORY, systemd's; /etc/tlschat: name it
+# with --dir). The first that applies:
+#   $TLSCHAT_CERTS, when set;
+#   ./certs, when it already holds a CA (the one the programs find first);
+#   in the source tree: certs/ beside scripts/ (as make certs);
+#   installed: $XDG_CONFIG_HOME/tlschat, or ~/.config/tlschat.
+if ((installed)); then
+    if [[ ${XDG_CONFIG_HOME:-} == /* ]]; then
+        own_dir=$XDG_CONFIG_HOME/tlschat
+    elif [[ ${HOME:-} == /* ]]; then
+        own_dir=$HOME/.config/tlschat
+    else
+        own_dir=
+    fi
+    own_where="\$XDG_CONFIG_HOME/tlschat (~/.config/tlschat)"
+else
+    own_dir=$(cd "$script_dir/.." && pwd)/certs
+    if [[ $own_dir == "$PWD/certs" ]]; then
+        own_dir=certs
+    fi
+    own_where="certs/ of the source tree"
+fi
+if [[ -n ${TLSCHAT_CERTS:-} ]]; then
+    default_dir=$TLSCHAT_CERTS
+elif [[ -e certs/ca.crt ]]; then
+    default_dir=certs
+else
+    default_dir=$own_dir
+fi
 
-Make a local CA and certificates for tlschat into certs/ (or --dir DIR):
+usage() {
+    cat <<EOF
+Usage: $me [options]
+
+Make a local CA and certificates for tlschat into a directory:
   ca.crt ca.key                  the CA (reused when both files exist)
-  server.crt server.key          the server certificate (remade on every run)
+  server.crt server.key          the server certificate (made again on every run
+                                 but one that only adds clients, which keeps it)
   client-NAME.crt client-NAME.key  one pair per --client NAME
 
+The directory, unless --dir names one: \$TLSCHAT_CERTS when it is set; else ./certs
+when it holds a CA already; else $own_where.
+tlschatd and tlschat look in the same places, so they need no options then.
+
 Options:
-  --dir DIR            write into DIR (created if missing; default: certs/ of the repo)
+  --dir DIR            write into DIR (created if missing), e.g. /etc/tlschat
   --cn NAME            server certificate common name (default: localhost);
                        a host name or IP address, also added to the SANs
   --san NAME|IP        extra subjectAltName for the server certificate; repeatable.
@@ -35,14 +91,15 @@ Options:
                        applies to keys made by this run
   --days N             validity of server and client certificates, 1-397 (default 397);
                        the CA is valid for 3650 days
-  --no-server          do not (re)make the server certificate (e.g. to add clients)
+  --no-server          do not make or remake the server certificate
   --force              replace an existing CA (certificates it signed stop verifying)
   -h, --help           show this help and exit
 
 Examples:
-  scripts/gen-certs.sh
-  scripts/gen-certs.sh --san chat.example.lan --san 192.168.1.20
-  scripts/gen-certs.sh --no-server --client alice --client bob
+  $me
+  $me --san chat.example.lan --san 192.168.1.20
+  $me --client alice --client bob      # the server certificate is kept
+  sudo $me --dir /etc/tlschat --san chat.example.lan   # for the service
 
 Exit status: 0 success, 1 failure, 2 usage error.
 EOF
@@ -185,11 +242,6 @@ classify_name() {
 # ---------------------------------------------------------------------------
 # Options
 
-default_dir=$(cd "$script_dir/.." && pwd)/certs
-if [[ $default_dir == "$PWD/certs" ]]; then
-    default_dir=certs
-fi
-
 dir=$default_dir
 cn=localhost
 cn_set=0
@@ -259,13 +311,13 @@ while (($# > 0)); do
             ;;
         --)
             shift
-            (($# == 0)) || usage_error "unexpected argument '$1'; this script takes options only, see '$0 --help'"
+            (($# == 0)) || usage_error "unexpected argument '$1'; this script takes options only, see '$me --help'"
             ;;
         -*)
-            usage_error "unknown option '$opt'; run '$0 --help' for the list of options"
+            usage_error "unknown option '$opt'; run '$me --help' for the list of options"
             ;;
         *)
-            usage_error "unexpected argument '$opt'; this script takes options only, see '$0 --help'"
+            usage_error "unexpected argument '$opt'; this script takes options only, see '$me --help'"
             ;;
     esac
 done
@@ -333,6 +385,8 @@ done
 command -v openssl >/dev/null 2>&1 ||
     die 1 "the openssl command was not found; install it (Debian: apt-get install openssl) and run again."
 
+[[ -n $dir ]] ||
+    die 1 "there is no directory to write into: HOME is not set; name one with --dir."
 if [[ -e $dir && ! -d $dir ]]; then
     die 1 "'$dir' exists but is not a directory; choose another --dir or remove it."
 fi
@@ -343,9 +397,25 @@ if [[ ! -d $dir ]]; then
 fi
 [[ -w $dir && -x $dir ]] ||
     die 1 "cannot write into '$dir'; fix its permissions or choose another --dir."
+# Anyone who can write into the directory could put a link where a key is about
+# to be written (and, when this runs as root, have root write anywhere).
+dir_mode=$(stat -L -c %a -- "$dir") ||
+    die 1 "cannot read the permissions of '$dir'; check the path."
+if (((8#$dir_mode & 8#002) != 0)); then
+    die 1 "'$dir' can be written by every user, who could swap the files as they are made; choose a directory only you can write, or run: chmod o-w '$dir'"
+fi
 
 ca_crt=$dir/ca.crt
 ca_key=$dir/ca.key
+
+# Adding clients never touches an existing server certificate (nor its --san
+# names): a run with --client and without --cn, --san or --force keeps it.
+kept_server=0
+if ((make_server && ${#clients[@]} > 0 && ${#sans[@]} == 0 && cn_set == 0 && force == 0)) &&
+    [[ -e $dir/server.crt && -e $dir/server.key && -e $ca_crt && -e $ca_key ]]; then
+    make_server=0
+    kept_server=1
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gen-certs.XXXXXX") ||
     die 1 "cannot create a temporary directory; check that ${TMPDIR:-/tmp} is writable."
@@ -558,6 +628,8 @@ if ((make_server)); then
     names=
     for e in "${san_entries[@]}"; do names+="${names:+, }$e"; done
     printf 'Server certificate names: %s\n' "$names"
+elif ((kept_server)); then
+    printf 'Kept the server certificate %s: a run that adds clients never remakes it (--san or --cn would).\n' "$dir/server.crt"
 fi
 
 if ((ca_replaced)); then
@@ -578,7 +650,8 @@ cat <<EOF
 
 To trust this CA on another machine, copy $ca_crt there (it is public; never copy
 ca.key) and run: tlschat --ca ca.crt HOST [PORT]
-To require client certificates: tlschatd --client-ca $ca_crt, and on the client:
-tlschat --cert client-NAME.crt --key client-NAME.key HOST
-Show a certificate and its fingerprint (for tlschat --pin): scripts/show-cert.sh $dir/server.crt
+To require client certificates: $server_cmd --client-ca $ca_crt; give each person
+ca.crt and their client-NAME.crt and client-NAME.key, and they run:
+tlschat --ca ca.crt --cert client-NAME.crt --key client-NAME.key HOST
+Show a certificate and its fingerprint (for tlschat --pin): $show_cmd $dir/server.crt
 EOF

@@ -6,11 +6,12 @@
 set -euo pipefail
 
 # make test: compiler, OpenSSL, cmocka, Python, tshark for the capture test,
-# man-db to read the installed man pages; make lint: cppcheck, clang-tidy;
+# man-db to read the installed man pages, systemd for systemd-analyze (the
+# service unit's test; nothing is started); make lint: cppcheck, clang-tidy;
 # make fuzz: clang with its libFuzzer runtime (libclang-rt-dev), and
 # llvm-symbolizer (llvm) for readable stack traces when it finds a bug.
 pkgs=(gcc make pkg-config libssl-dev libcmocka-dev openssl ca-certificates python3
-      tshark wireshark-common procps util-linux iproute2 man-db cppcheck clang-tidy
+      tshark wireshark-common procps util-linux iproute2 man-db systemd cppcheck clang-tidy
       clang libclang-rt-dev llvm)
 case "${1:-}" in
     --bench) pkgs+=(ncat socat stunnel4) ;;

@@ -4,18 +4,33 @@
 # form the client's --pin option takes (sha256:<64 lowercase hex>, the SHA-256
 # of the DER certificate). Reads PEM or DER; for a PEM file holding a chain,
 # the first certificate is shown.
+# `make install` installs it as the command tlschat-show-cert.
 set -euo pipefail
 
 prog=show-cert
 
+# make install sets this to 1 in its copy, the command tlschat-show-cert.
+installed=0
+if ((installed)); then
+    me=tlschat-show-cert
+    gen_cmd=tlschat-gen-certs
+    # shellcheck disable=SC2088  # the tilde is shown to the user, not expanded
+    example='~/.config/tlschat/server.crt'
+else
+    me=$0
+    gen_cmd=scripts/gen-certs.sh
+    example=certs/server.crt
+fi
+
 usage() {
-    cat <<'EOF'
-Usage: scripts/show-cert.sh FILE
+    cat <<EOF
+Usage: $me FILE
 
 Print the subject, issuer, subject alternative names, validity, key type and
 SHA-256 fingerprint of the certificate in FILE (PEM or DER). The fingerprint line,
   SHA-256 fingerprint: sha256:<64 lowercase hex>
 gives the value for: tlschat --pin sha256:<hex> HOST
+Example: $me $example
 
 Exit status: 0 success, 1 openssl failure, 2 usage error or FILE is not a certificate.
 EOF
@@ -35,7 +50,7 @@ case ${1:-} in
         ;;
 esac
 if (($# != 1)); then
-    die 2 "expected exactly one certificate file, e.g. scripts/show-cert.sh certs/server.crt (see --help)."
+    die 2 "expected exactly one certificate file, e.g. $me $example (see --help)."
 fi
 file=$1
 [[ $file != -* ]] || die 2 "unknown option '$file'; give a certificate file, or --help for usage."
@@ -43,8 +58,8 @@ file=$1
 command -v openssl >/dev/null 2>&1 ||
     die 1 "the openssl command was not found; install it (Debian: apt-get install openssl) and run again."
 
-[[ -n $file ]] || die 2 "the file name is empty; give a certificate file such as certs/server.crt."
-[[ -e $file ]] || die 2 "'$file' does not exist; check the path (certificates are made by scripts/gen-certs.sh)."
+[[ -n $file ]] || die 2 "the file name is empty; give a certificate file such as $example."
+[[ -e $file ]] || die 2 "'$file' does not exist; check the path (certificates are made by $gen_cmd)."
 [[ ! -d $file ]] || die 2 "'$file' is a directory, not a certificate file; name a .crt file inside it."
 [[ -r $file ]] || die 2 "'$file' cannot be read; check its permissions."
 
@@ -54,7 +69,7 @@ if ! pem=$(openssl x509 -in "$file" -inform PEM 2>/dev/null) &&
     if grep -q -- '-----BEGIN .*PRIVATE KEY-----' "$file" 2>/dev/null; then
         die 2 "'$file' holds a private key, not a certificate; give the matching .crt file."
     fi
-    die 2 "'$file' is not an X.509 certificate in PEM or DER form; give a .crt file such as certs/server.crt."
+    die 2 "'$file' is not an X.509 certificate in PEM or DER form; give a .crt file such as $example."
 fi
 
 x509() { openssl x509 -noout "$@" <<<"$pem"; }

@@ -10,5 +10,7 @@ int main(int argc, char **argv)
         return 0;
     if (rc == 2)
         return 2;
+    if (client_options_locate(&opt) < 0)
+        return 1;
     return client_run(&opt);
 }

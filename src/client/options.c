@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "certdir.h"
 #include "commands.h"
 #include "version.h"
 
@@ -14,7 +15,7 @@ static const char usage[] =
     "Join a tlschatd chat over TLS (PORT defaults to 8443). Lines you type are said to\n"
     "everyone; /help lists the commands. Piped input is sent line by line, then 'close'.\n"
     "\n"
-    "      --ca FILE          CA that signed the server (default certs/ca.crt)\n"
+    "      --ca FILE          CA that signed the server (default: ca.crt, found as below)\n"
     "      --cert FILE        client certificate, for servers that ask for one (--client-ca)\n"
     "      --key FILE         its private key\n"
     "      --servername NAME  name to send (SNI) and verify, when HOST is an address\n"
@@ -30,6 +31,10 @@ static const char usage[] =
     "      --timeout SEC      give up connecting, or waiting for 'closed', after SEC s (default 10)\n"
     "  -q, --quiet            no connect line\n"
     "      --help, --version\n"
+    "\n"
+    "Without --ca (and --pin or --insecure): ca.crt from $TLSCHAT_CERTS when it is set, else from\n"
+    "the first of $CREDENTIALS_DIRECTORY, ./certs, ~/.config/tlschat ($XDG_CONFIG_HOME) and\n"
+    "/etc/tlschat that holds it: copy the server's ca.crt into one of them.\n"
     "\n"
     "Exit status: 0 success, 1 network or TLS failure, 2 usage error.\n";
 
@@ -74,8 +79,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     o->port = "8443";
     o->timeout_s = 10;
     tls_config_init(&o->tls);
-    o->tls.words = &client_words;
-    o->tls.ca_file = "certs/ca.crt";
+    o->tls.words = &client_words; /* no --ca: client_options_locate finds ca.crt */
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":m:q", longopts, NULL)) != -1) {
@@ -132,9 +136,6 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     }
     if (args_tls_range(&o->tls, err, sizeof err) < 0)
         goto refused;
-    /* A pin alone is a complete identity check; the default CA is then not needed. */
-    if (o->tls.pin && !ca_given)
-        o->tls.ca_file = NULL;
     /* Checked here too, so that a mistyped --pin is a usage error (2), not a TLS failure. */
     if (o->tls.pin && tls_pin_parse(o->tls.pin, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "%s: --pin %s (%s prints it)\n", prog, err, SHOW_CERT_COMMAND);
@@ -158,4 +159,21 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
 refused:
     fprintf(stderr, "%s: %s\n", prog, err);
     return 2;
+}
+
+int client_options_locate(struct client_options *o)
+{
+    char err[1024];
+    /* A pin alone is a complete identity check: no CA is then needed. */
+    if (o->plain || o->tls.insecure || o->tls.pin || o->tls.ca_file)
+        return 0;
+    if (certdir_find("ca.crt",
+                     "copy the server's ca.crt there (" GEN_CERTS_COMMAND " makes it), name it with --ca FILE, "
+                     "or pin the server's certificate with --pin",
+                     o->ca_path, sizeof o->ca_path, err, sizeof err) < 0) {
+        fprintf(stderr, "tlschat: %s\n", err);
+        return -1;
+    }
+    o->tls.ca_file = o->ca_path;
+    return 0;
 }

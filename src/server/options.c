@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "certdir.h"
 #include "chat.h"
 #include "commands.h"
 #include "version.h"
@@ -18,8 +19,8 @@ static const char usage[] =
     "\n"
     "  -l, --listen ADDR          address to listen on (default localhost; 0.0.0.0 or :: for the network)\n"
     "  -p, --port PORT            port (default 8443; 0 picks a free one)\n"
-    "      --cert FILE            server certificate (default certs/server.crt)\n"
-    "      --key FILE             its private key (default certs/server.key)\n"
+    "      --cert FILE            server certificate (default: server.crt, found as below)\n"
+    "      --key FILE             its private key (default: server.key beside that server.crt)\n"
     "      --client-ca FILE       require client certificates signed by this CA; nick = certificate CN\n"
     "      --plain                no TLS: anyone on the network can read everything\n"
     "      --mode chat|echo       chat room (default), or answer each line with itself\n"
@@ -45,7 +46,10 @@ static const char usage[] =
     "  -v, --verbose              log more;  -q, --quiet: errors only\n"
     "      --help, --version\n"
     "\n"
-    "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the certificate and key.\n";
+    "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the certificate and key.\n"
+    "Without --cert and --key: server.crt and server.key from $TLSCHAT_CERTS when it is set,\n"
+    "else from the first of $CREDENTIALS_DIRECTORY, ./certs, ~/.config/tlschat ($XDG_CONFIG_HOME)\n"
+    "and /etc/tlschat that holds server.crt. Make them with " MAKE_CERTS_COMMAND ".\n";
 
 enum {
     OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
@@ -100,9 +104,7 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     o->nick_rate = 6;
     o->verbosity = 1;
     tls_config_init(&o->tls);
-    o->tls.words = &server_words;
-    o->tls.cert_file = "certs/server.crt";
-    o->tls.key_file = "certs/server.key";
+    o->tls.words = &server_words; /* no --cert/--key: server_options_locate finds them */
 
     const char *prog = "tlschatd";
     char err[256];
@@ -199,6 +201,11 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     }
     if (args_tls_range(&o->tls, err, sizeof err) < 0)
         goto refused;
+    if (!!o->tls.cert_file != !!o->tls.key_file) {
+        fprintf(stderr, "%s: --cert and --key go together: give both, or neither to use server.crt and server.key "
+                        "from the certificate directory (see tlschatd --help)\n", prog);
+        return 2;
+    }
     if (o->plain && (o->tls.client_ca_file || o->tls.keylog_file || o->tls.pad)) {
         fprintf(stderr, "%s: --plain cannot go with --client-ca, --keylog or --pad: they are TLS settings\n", prog);
         return 2;
@@ -207,4 +214,22 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
 refused:
     fprintf(stderr, "%s: %s\n", prog, err);
     return 2;
+}
+
+int server_options_locate(struct server_options *o)
+{
+    char err[1024];
+    if (o->plain || o->tls.cert_file)
+        return 0;
+    if (certdir_find("server.crt", "make certificates with " MAKE_CERTS_COMMAND ", or name the files with --cert and --key",
+                     o->cert_path, sizeof o->cert_path, err, sizeof err) < 0) {
+        fprintf(stderr, "tlschatd: %s\n", err);
+        return -1;
+    }
+    /* The key that was made with it: server.key in the same directory. */
+    size_t dir = strlen(o->cert_path) - strlen("server.crt");
+    snprintf(o->key_path, sizeof o->key_path, "%.*sserver.key", (int)dir, o->cert_path);
+    o->tls.cert_file = o->cert_path;
+    o->tls.key_file = o->key_path;
+    return 0;
 }

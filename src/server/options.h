@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "certdir.h"
 #include "tls.h"
 
 struct server_options {
@@ -23,10 +24,16 @@ struct server_options {
     unsigned idle_timeout;      /* seconds, 0: none */
     int verbosity;              /* 0 -q, 1 normal, 2 -v */
     struct tls_config tls;
+    char cert_path[CERTDIR_PATH_MAX]; /* server.crt and server.key as found when no option names them */
+    char key_path[CERTDIR_PATH_MAX];
 };
 
 /* 0 to run, 1 when --help/--version was answered (exit 0), 2 on a usage error
  * (a sentence was printed). */
 int server_options_parse(struct server_options *o, int argc, char **argv);
+
+/* Without --cert and --key, finds server.crt and server.key in the certificate
+ * directory (certdir.h). 0, or -1 when there are none (a sentence was printed). */
+int server_options_locate(struct server_options *o);
 
 #endif

@@ -155,7 +155,7 @@ class FoundationErrors(Case):
         srv = self.example_server(HELLO_SERVER)
         self.assert_fails(self.hello_client(srv.port, "--host", "127.0.0.1", "--servername", "wrong.example"),
                           "certificate verify failed: hostname mismatch (connect by a name the certificate lists "
-                          "(scripts/show-cert.sh shows them), pass --servername, or remake it with gen-certs.sh --san)")
+                          "(scripts/show-cert.sh shows them), pass --servername, or remake it with scripts/gen-certs.sh --san)")
         self.assert_server_failed(srv, r"the client rejected our certificate")
 
     def test_ip_mismatch(self):

@@ -10,6 +10,8 @@ root=$(cd "$here/../.." && pwd)
 GEN=$root/scripts/gen-certs.sh
 SHOW=$root/scripts/show-cert.sh
 
+unset TLSCHAT_CERTS # the default directory is tested below, from a clean slate
+
 # shellcheck source=tap.sh
 . "$here/tap.sh"
 
@@ -344,6 +346,106 @@ if [[ -s $R/certs/ca.crt && -s $R/certs/server.crt && ! -e $work/elsewhere/certs
     ok "without --dir the files go to certs/ of the tree"
 else
     not_ok "without --dir the files go to certs/ of the tree" "$(ls -la "$R" "$work/elsewhere" 2>&1)"
+fi
+
+# Adding clients keeps the server certificate and the names it was made with.
+K=$work/keep
+run "$GEN" --dir "$K" --san 192.0.2.20
+cp "$K/server.crt" "$work/keep.server"
+cp "$K/server.key" "$work/keep.key"
+run "$GEN" --dir "$K" --client alice --client bob
+if [[ $rc == 0 ]] && cmp -s "$K/server.crt" "$work/keep.server" && cmp -s "$K/server.key" "$work/keep.key" &&
+    has_text "$K/server.crt" "IP Address:192.0.2.20" && [[ $out == *"Kept the server certificate"* ]]; then
+    ok "--client alone keeps server.crt, server.key and their --san names, and says so"
+else
+    not_ok "--client alone keeps server.crt, server.key and their --san names, and says so" "rc=$rc" "$out" "$err"
+fi
+check "the clients added beside a kept server certificate verify" verifies "$K/ca.crt" "$K/client-bob.crt" sslclient
+run "$GEN" --dir "$K" --client carol --san 192.0.2.21
+if [[ $rc == 0 ]] && ! cmp -s "$K/server.crt" "$work/keep.server" && has_text "$K/server.crt" "IP Address:192.0.2.21"; then
+    ok "--client with --san remakes the server certificate with the new names"
+else
+    not_ok "--client with --san remakes the server certificate with the new names" "rc=$rc" "$err"
+fi
+K2=$work/keep-none
+run "$GEN" --dir "$K2" --client alice
+if [[ $rc == 0 && -s $K2/server.crt ]] && verifies "$K2/ca.crt" "$K2/server.crt" sslserver >/dev/null 2>&1; then
+    ok "--client on a first run makes the server certificate too"
+else
+    not_ok "--client on a first run makes the server certificate too" "rc=$rc" "$err"
+fi
+
+# A directory every user can write into is refused: a link put where a key is
+# about to go would send it (as root: anything) elsewhere.
+W=$work/open
+mkdir -p "$W"
+chmod 0777 "$W"
+run "$GEN" --dir "$W"
+if [[ $rc == 1 && $err == "gen-certs: "*"every user"* && $err == *"chmod o-w"* && ! -e $W/ca.key ]]; then
+    ok "a directory every user can write into is refused, with the chmod that fixes it"
+else
+    not_ok "a directory every user can write into is refused, with the chmod that fixes it" "rc=$rc" "$err"
+fi
+
+# Without --dir: $TLSCHAT_CERTS first; then ./certs when it holds a CA.
+E=$work/env-certs
+TLSCHAT_CERTS=$E run "$R/scripts/gen-certs.sh"
+if [[ $rc == 0 && -s $E/ca.crt && -s $E/server.key && $out == *"$E/server.crt"* ]]; then
+    ok "without --dir the files go to \$TLSCHAT_CERTS when it is set"
+else
+    not_ok "without --dir the files go to \$TLSCHAT_CERTS when it is set" "rc=$rc" "$out" "$err"
+fi
+mkdir -p "$work/here/certs"
+cp "$E/ca.crt" "$E/ca.key" "$work/here/certs/"
+(cd "$work/here" && "$R/scripts/gen-certs.sh" --client dora >/dev/null 2>&1)
+if [[ -s $work/here/certs/client-dora.crt ]] && verifies "$E/ca.crt" "$work/here/certs/client-dora.crt" >/dev/null 2>&1; then
+    ok "without --dir a ./certs that holds a CA is extended"
+else
+    not_ok "without --dir a ./certs that holds a CA is extended" "$(ls -la "$work/here/certs" 2>&1)"
+fi
+
+# The installed copy (make install turns installed=0 into installed=1): it is
+# tlschat-gen-certs, and writes to $XDG_CONFIG_HOME/tlschat or ~/.config/tlschat.
+I=$work/inst
+mkdir -p "$I/bin" "$I/home" "$I/cwd"
+sed 's/^installed=0$/installed=1/' "$GEN" >"$I/bin/tlschat-gen-certs"
+sed 's/^installed=0$/installed=1/' "$SHOW" >"$I/bin/tlschat-show-cert"
+chmod 0755 "$I/bin/tlschat-gen-certs" "$I/bin/tlschat-show-cert"
+(cd "$I/cwd" && env -u TLSCHAT_CERTS HOME="$I/home" XDG_CONFIG_HOME="$I/xdg" \
+    PATH="$I/bin:$PATH" tlschat-gen-certs >"$work/inst.out" 2>&1)
+if [[ -s $I/xdg/tlschat/ca.crt && -s $I/xdg/tlschat/server.key && ! -e $I/home/.config && ! -e $I/cwd/certs ]] &&
+    grep -q "tlschat-show-cert $I/xdg/tlschat/server.crt" "$work/inst.out" && ! grep -q "scripts/" "$work/inst.out"; then
+    ok "installed, the files go to \$XDG_CONFIG_HOME/tlschat and the hints name the installed commands"
+else
+    not_ok "installed, the files go to \$XDG_CONFIG_HOME/tlschat and the hints name the installed commands" \
+        "$(cat "$work/inst.out")" "$(find "$I" 2>&1)"
+fi
+(cd "$I/cwd" && env -u TLSCHAT_CERTS -u XDG_CONFIG_HOME HOME="$I/home" "$I/bin/tlschat-gen-certs" >/dev/null 2>&1)
+check "installed, without XDG_CONFIG_HOME the files go to ~/.config/tlschat" test -s "$I/home/.config/tlschat/server.crt"
+(cd "$I/cwd" && env -u TLSCHAT_CERTS -u XDG_CONFIG_HOME -u HOME "$I/bin/tlschat-gen-certs" >"$work/inst.out" 2>&1)
+inst_rc=$?
+if [[ $inst_rc == 1 ]] && grep -q "^gen-certs: .*HOME is not set; name one with --dir" "$work/inst.out"; then
+    ok "installed, without HOME or --dir it says where it cannot write"
+else
+    not_ok "installed, without HOME or --dir it says where it cannot write" "rc=$inst_rc" "$(cat "$work/inst.out")"
+fi
+run "$I/bin/tlschat-gen-certs" --help
+if [[ $rc == 0 && $out == "Usage: tlschat-gen-certs [options]"* && $out == *"~/.config/tlschat"* && $out != *scripts/* ]]; then
+    ok "tlschat-gen-certs --help names itself and its default directory"
+else
+    not_ok "tlschat-gen-certs --help names itself and its default directory" "$out"
+fi
+run "$I/bin/tlschat-show-cert" --help
+if [[ $rc == 0 && $out == "Usage: tlschat-show-cert FILE"* && $out != *scripts/* ]]; then
+    ok "tlschat-show-cert --help names itself"
+else
+    not_ok "tlschat-show-cert --help names itself" "$out"
+fi
+run "$I/bin/tlschat-show-cert" "$work/does-not-exist.crt"
+if [[ $rc == 2 && $err == *"made by tlschat-gen-certs"* ]]; then
+    ok "tlschat-show-cert's hints name tlschat-gen-certs"
+else
+    not_ok "tlschat-show-cert's hints name tlschat-gen-certs" "rc=$rc" "$err"
 fi
 
 # ---------------------------------------------------------------------------
