@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tlschat: a TLS chat server and client in C on OpenSSL.
 # make | make run | make test | make asan | make certs | make bench | make install
 # make lint | make fuzz

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* args: checks of command-line values shared by the programs. Each check
  * returns its sentence in err (no program name: the caller prints
  * "PROG: SENTENCE"), so nothing here writes to the terminal. */

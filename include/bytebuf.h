@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* bytebuf: a growable run of bytes, appended at the back and taken from the
  * front. What was taken is reused before the buffer grows. No I/O. */
 #ifndef TLSCHAT_BYTEBUF_H

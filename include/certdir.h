@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* certdir: where the programs find their certificates when no option names
  * them (commands.h names the commands that make them). */
 #ifndef TLSCHAT_CERTDIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* commands: the certificate commands that hints may name, so that every
  * program names them alike, and names the ones that exist where it runs:
  * `make install` builds with -DTLSCHAT_INSTALLED, and the scripts are then the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn: one connection over plain TCP or TLS, with the tutorials' verbs.
  * Pass a struct tls for TLS or NULL for plaintext; nothing else changes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* linebuf: bytes in, whole lines out. No I/O. */
 #ifndef TLSCHAT_LINEBUF_H
 #define TLSCHAT_LINEBUF_H

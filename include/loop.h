@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* loop: an epoll event loop with fd handlers, read/write interest and monotonic
  * timers. Knows nothing of TLS or the protocol. */
 #ifndef TLSCHAT_LOOP_H

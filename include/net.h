@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* net: the plain-socket layer of the tutorials (socket, bind, listen, accept,
  * connect), with getaddrinfo, IPv4 and IPv6, and errors as sentences. No TLS. */
 #ifndef TLSCHAT_NET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* proc: what a long-running program sets up in its own process: enough file
  * descriptors for its connections, and signals as events on an fd. */
 #ifndef TLSCHAT_PROC_H

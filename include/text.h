@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* text: make received text safe to print on someone's terminal. */
 #ifndef TLSCHAT_TEXT_H
 #define TLSCHAT_TEXT_H

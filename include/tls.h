@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls: the SSL layer. A struct tls_config becomes a server or client context with
  * secure defaults; OpenSSL is used in src/lib/tls.c and src/lib/conn_tls.c and
  * nowhere else (what they share is in src/lib/tls_internal.h). */

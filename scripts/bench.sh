@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench.sh - measure tlschatd and independent TLS peers on loopback, in one run,
 # with the same load generator (build/tlschat-bench), and print the ratios.
 #
@@ -32,7 +33,7 @@ SERVER=$BUILD/tlschatd
 install=0
 
 usage() {
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 for arg in "$@"; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # capture.sh - the Wireshark lab: what an eavesdropper sees, plaintext vs TLS.
 #
 # Starts tlschatd twice on loopback (--plain, and TLS), runs the same scripted

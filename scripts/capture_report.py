@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """capture_report.py - the eavesdropper's report of scripts/capture.sh.
 
 Reads what tshark printed about the two captures (tab-separated fields, one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # gen-certs.sh - make a local CA, a server certificate and client certificates
 # for tlschat, using only the openssl command line tool (OpenSSL 3).
 # `make install` installs it as the command tlschat-gen-certs.

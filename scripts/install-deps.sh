@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Installs the Debian packages tlschat needs to build and test, only those missing.
 #   scripts/install-deps.sh          build, tests, lint, fuzz (as root, or through sudo)
 #   scripts/install-deps.sh --bench  also the peers that 'make bench' compares with
@@ -16,7 +17,7 @@ pkgs=(gcc make pkg-config libssl-dev libcmocka-dev openssl ca-certificates pytho
 case "${1:-}" in
     --bench) pkgs+=(ncat socat stunnel4) ;;
     "") ;;
-    -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # show-cert.sh FILE - print the facts about a certificate that matter for tlschat:
 # subject, issuer, SANs, validity, key type and the SHA-256 fingerprint in the
 # form the client's --pin option takes (sha256:<64 lowercase hex>, the SHA-256

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Runs every suite: cmocka unit tests, the script tests, the end-to-end tests.
 # Ends with one line over all of them: "N passed, N failed", or
 # "N passed, N failed, N skipped" with each skip's reason listed above it.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # procs.sh - stop a process this shell started, by its pid, within a bound.
 # Sourced by scripts/capture.sh, scripts/bench.sh and tests/scripts/tap.sh.
 # shellcheck shell=bash

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlschat-bench: a load generator on the project library (net, tls, conn, loop,
  * linebuf). One process, non-blocking, one epoll loop. Everything it knows hangs
  * off one struct bench that is passed around: no global mutable state. */

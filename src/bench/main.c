@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlschat-bench: set up (limits, address, TLS context, loop, signals), let the
  * mode run its connections, print its summary line. */
 #define _GNU_SOURCE

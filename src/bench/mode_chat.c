@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* --chat: C clients join one room; once all are in (and the join notices have
  * passed), --senders of them send lines in turn and every client counts the
  * lines it receives. A line counts as delivered when it holds the bench's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* --echo: C persistent connections; once all are up, each keeps --window lines
  * of --size bytes in flight: one more goes out for every echoed line. */
 #include "bench.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* --handshakes N: C workers, each in turn: connect, TLS handshake, send one line,
  * read the echo, close. Latency is from connect() to the echo's newline. */
 #include "bench.h"

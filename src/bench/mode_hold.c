@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* --hold N: open N connections, C handshakes at a time. Each sends one empty
  * line and counts as established when a line comes back (then the server, not
  * only the client, has finished the handshake): an echo server echoes it, a

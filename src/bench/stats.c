@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* stats: clocks, latency percentiles, CPU use, and the common parts of the
  * summary line. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* worker: one client connection driven by the event loop. Non-blocking connect
  * (net_connect_start/finish), then conn_handshake, then conn_send / conn_recv
  * with the mode's callbacks. A callback that closed or restarted its worker

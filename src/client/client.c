@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* client: one connection, polled together with standard input. */
 #define _GNU_SOURCE
 #include "client.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* client: tlschat's session: connect, then relay between the terminal (or a
  * pipe) and the server until "closed". */
 #ifndef TLSCHAT_CLIENT_H

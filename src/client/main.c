@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlschat: the chat client. */
 #include "client.h"
 #include "options.h"

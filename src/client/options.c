@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlschat's command line: every value checked, every mistake one sentence. */
 #include "options.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlschat's command line. */
 #ifndef TLSCHAT_CLIENT_OPTIONS_H
 #define TLSCHAT_CLIENT_OPTIONS_H

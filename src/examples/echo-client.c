@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The tutorials' echo client: sends each line typed (or piped), prints the
  * answer; "close" gets "closed" and ends it. TLS unless --plain. */
 #include <strings.h>

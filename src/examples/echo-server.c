@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The tutorials' echo server: for each line a client sends it answers
  * "accepted", and to "close" (any case) it answers "closed" and hangs up.
  * One client at a time, as in the tutorial. TLS unless --plain. */

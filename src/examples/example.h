@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The options every example shares: --plain, or TLS with certificates.
  * Header-only so each example stays one file that reads like the tutorial. */
 #ifndef TLSCHAT_EXAMPLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The tutorials' first client: connect, send one message, print the answer,
  * close. TLS unless --plain; nothing else changes. */
 #include "example.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The tutorials' first server: socket, bind, listen, accept one client,
  * receive one message, answer, close. TLS unless --plain; nothing else changes. */
 #include "example.h"

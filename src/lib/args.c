@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* args: command-line values, checked whole, refused in one sentence. The TLS
  * values are checked by the SSL layer's own checkers, so both agree. */
 #include "args.h"

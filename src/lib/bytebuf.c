@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* bytebuf: append at the back, consume from the front, slide before growing. */
 #include "bytebuf.h"
 

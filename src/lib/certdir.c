@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* certdir: the search order for certificates no option names (see certdir.h). */
 #include "certdir.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn: one connection over plain TCP or TLS. The transport-specific work is in
  * conn_plain.c and conn_tls.c behind struct conn_type; this file has the verbs,
  * the one record of what each direction waits on, and the blocking helpers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn_internal: what conn.c shares with its two transports (conn_plain.c,
  * conn_tls.c). Every operation that differs between plaintext and TLS goes
  * through struct conn_type, as Redis's ConnectionType does; conn.c holds what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn_plain: the plaintext transport. A plaintext server looks at the client's
  * first bytes: a TLS ClientHello there means the client should use --plain too. */
 #define _GNU_SOURCE

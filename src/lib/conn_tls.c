@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn_tls: the TLS transport, on an SSL made by the SSL layer (tls.c). A TLS
  * server that hears a plaintext client first tells it so in one line. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* linebuf: bytes in, whole lines out, with a maximum line length. */
 #include "linebuf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* loop: epoll, a table of fd handlers, and a binary heap of timers. */
 #define _GNU_SOURCE
 #include "loop.h"

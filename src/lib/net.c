@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* net: plain sockets. Every failure becomes one sentence in err. */
 #define _GNU_SOURCE
 #include "net.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* proc: descriptor limit and signals, for the server and the load generator. */
 #define _GNU_SOURCE
 #include "proc.h"

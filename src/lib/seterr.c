@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* seterr: error sentences into callers' buffers. */
 #include "seterr.h"
 

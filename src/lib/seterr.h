@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* seterr: an error sentence into a caller's buffer, for the library units that
  * report through (err, errlen) arguments (conn keeps its own in struct conn).
  * Internal to src/lib. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* text: strip what could drive a terminal, or hide in a line, from text that
  * others wrote. */
 #include "text.h"

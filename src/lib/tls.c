@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls: struct tls_config to an SSL_CTX with secure defaults, peer verification,
  * key logging, session summaries, and OpenSSL errors turned into sentences. */
 #define _GNU_SOURCE

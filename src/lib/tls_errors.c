@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls_errors: a failed TLS call as one sentence a user can act on, with the
  * hint in the program's own words (struct tls_words). */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls_internal: what the SSL layer shares with conn's TLS transport and with
  * nothing else, as libtls keeps tls_internal.h. OpenSSL's types stay here. */
 #ifndef TLSCHAT_TLS_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls_values: the checks of what a tls_config takes (versions, padding, pins),
  * one each, for the SSL layer and the programs' option parsers alike. */
 #include "tls_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* addrs: a small chained hash table of per-address counts, keyed with a random
  * seed so that a client choosing many IPv6 addresses cannot make one long chain. */
 #include "addrs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* addrs: how many connections each client address holds, and how many of them
  * are still in their handshake, so that no single host takes every seat. An
  * address is an IPv4 address or an IPv6 /64 (what one host or one home gets). */

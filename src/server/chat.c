@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* chat: commands, nick rules, and who gets what. */
 #include "chat.h"
 

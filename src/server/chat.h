@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* chat: the room and its commands. Pure logic: no sockets, no TLS. The server
  * hands it whole lines and it answers through the two callbacks in chat_ops. */
 #ifndef TLSCHAT_CHAT_H

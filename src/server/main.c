@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlschatd: the chat server. */
 #include "options.h"
 #include "server.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlschatd's command line. */
 #ifndef TLSCHAT_SERVER_OPTIONS_H
 #define TLSCHAT_SERVER_OPTIONS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* outq: a ring of shared, reference-counted messages. */
 #include "outq.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* outq: a client's queue of outgoing lines. A line said to everyone is stored
  * once and shared by reference, so a room of 10,000 costs one copy of it. */
 #ifndef TLSCHAT_OUTQ_H

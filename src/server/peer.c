@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* peer: one connected client of tlschatd, non-blocking, so no client (slow,
  * stalled in its handshake, or hostile) ever delays another. Each client moves
  * from handshaking to chatting to closing; what it is sent waits in a bounded

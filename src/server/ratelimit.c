@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ratelimit: token buckets, refilled lazily on use. */
 #include "ratelimit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ratelimit: a token bucket. A sender spends tokens for what it says; when
  * they run out, tlschatd stops reading from it until enough have come back, so
  * TCP holds the rest: a flooder is slowed, never cut off, and no line is lost. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* server: tlschatd's lifecycle: listen on every address, accept into peers
  * (peer.c runs each one), signals via signalfd (SIGHUP reloads the
  * certificate, SIGINT/SIGTERM tell everyone and stop), and the log. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* server: tlschatd's event loop: accepting, per-client state, queues, timeouts,
  * signals. */
 #ifndef TLSCHAT_SERVER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* server_state: tlschatd's state, shared by server.c (listening, accepting,
  * signals, start and stop) and peer.c (each client's I/O state machine). */
 #ifndef TLSCHAT_SERVER_STATE_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Shared helpers for the end-to-end tests: real binaries, real sockets,
 loopback only, and waits on conditions with deadlines, never bare sleeps."""
 import atexit

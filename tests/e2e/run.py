@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Runs the end-to-end tests (tests/e2e/test_*.py) and ends with
 "N passed, N failed" (", N skipped" when any was). Arguments select test name
 patterns (unittest -k). A test that cannot run here calls self.skipTest(REASON)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Hostile and mistaken input: each answered or closed without a hang, and the
 server then still serves a good client (checked after every case)."""
 import random

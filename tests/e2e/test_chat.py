@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The chat room over real sockets: joins, nicks, broadcast, /msg, /who, leave
 notices, the CLI client in the room, echo mode, --max-clients, --idle-timeout.
 Every test runs over TLS (ChatTLS) and over plaintext (ChatPlain)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """A crowd: in a room of more than 64 members (CHAT_CROWD in src/server/chat.h)
 joins and leaves are told together, once a second ("* 36 joined: a, b, c, d, e
 and 31 more", "* 30 left: ..."), so a crowd arriving costs each member a line

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Many clients at once, and one that stops reading: nothing lost, one common
 order, and a stalled reader dropped with a notice while memory stays bounded.
 Each test runs over TLS (LoadTLS) and over plaintext (LoadPlain)."""

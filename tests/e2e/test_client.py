@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """tlschat's behaviour as a program: -m, piped input, the connect line, --pin,
 --insecure, --plain, verification failures, received text sanitized, usage
 errors; and tlschatd's own usage and start-up errors."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Hold the door: no single host takes the chat away from others. One address
 holds at most its share of connections and of handshakes in progress; seats are
 for members; the oldest stalled handshake gives way; a refused user is told one

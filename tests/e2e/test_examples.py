@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The tutorials' example programs (build/examples), TLS and plaintext, against
 each other and against independent peers: Python's ssl module, a plain Python
 socket, openssl s_client and openssl s_server. Loopback only."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Every failure of the foundation (net, tls, conn) as the example programs
 report it: exit status 1 and one sentence that says what happened and what to
 try. Loopback only; certificates made in temporary folders."""

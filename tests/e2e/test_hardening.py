@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Fixes from the security review, each held by a test: a paste of thousands of
 short lines does not cost anyone else their seat; a client that half-closes
 still gets its last lines; no name means no connection; a certificate whose

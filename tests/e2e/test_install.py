@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Installed use, and where the programs find their certificates.
 
 make install into a temporary PREFIX; then, in an empty directory with a HOME

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Mutual TLS (--client-ca): no certificate, no entry; the certificate's CN is
 the nick, for good; /who shows who is certificate-verified; the CLI client
 works with --cert/--key."""

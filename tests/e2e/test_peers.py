@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Independent peers: Python's ssl module and openssl s_client chat with
 tlschatd; tlschat talks to openssl s_server and to a Python ssl server."""
 import socket

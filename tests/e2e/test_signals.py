@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Signals: SIGTERM and SIGINT tell every client, send close_notify and exit 0;
 SIGHUP reloads the certificate and key without dropping anyone, and keeps the
 old ones when the new files are broken."""

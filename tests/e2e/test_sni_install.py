@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """SNI is sent for names and never for IP literals. (make install: test_install.py.)"""
 import socket
 import ssl

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """--tls-min and --tls-max on both programs: the version asked for is the
 version spoken, and contradictions are usage errors."""
 from harness import TLSCHATD, Case, LineConn, run, tlschat_argv

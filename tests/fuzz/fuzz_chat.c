@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer: arbitrary bytes from a client, through line framing and the chat
  * room, must never crash, and what others receive must be safe to print. An
  * input starting with 'C' is said in a crowd (joins and leaves wait for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer: text_sanitize's output is valid UTF-8 with no control characters
  * and none of the invisible or line-breaking ones, never longer than its
  * input, and sanitizing it again changes nothing. */

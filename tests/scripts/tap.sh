@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Sourced by the script tests: a scratch directory ($work) and the processes
 # a test starts ($bg_pids) cleaned up on any exit (scripts/lib/procs.sh's
 # stop_pid, also there for the tests); "ok - WHAT" / "not ok - WHAT" per check

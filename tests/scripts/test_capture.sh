@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Tests for scripts/capture.sh, the Wireshark lab.
 # Prints "ok - WHAT" or "not ok - WHAT" per check (details of failures go to
 # stderr), then "N passed, N failed" (", N skipped"); exits 1 if any check failed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Tests for scripts/capture_report.py, the report of scripts/capture.sh, on
 tshark output saved as text: no root, no tshark, no network.
 

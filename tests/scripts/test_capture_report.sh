@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Tests for scripts/capture_report.py, the report of scripts/capture.sh, on
 # saved tshark output: no root, no tshark, no network. The tests are in
 # test_capture_report.py (Python's unittest); its output ends, as every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # shellcheck disable=SC2016  # bash -c '...' snippets expand $1 in the inner shell
 # Tests for scripts/gen-certs.sh and scripts/show-cert.sh.
 # Prints "ok - WHAT" or "not ok - WHAT" per check (details of failures go to

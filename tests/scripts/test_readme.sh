@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # The README's walk-throughs, as written: every ```sh block of README.md, in
 # order, line by line, on one machine. So the README cannot drift from the
 # programs.

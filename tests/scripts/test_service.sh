@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Tests for the systemd unit make install puts in PREFIX/lib/systemd/system:
 # systemd-analyze verify accepts it (skipped, with the reason, where that tool
 # is absent), it has the hardening the README promises, and its ExecStart,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Tests for tap.sh itself: what a script suite prints for a pass, a failure and
 # a skip, its closing line, and its exit status; and how tests/run.sh counts
 # a skip (a skipped check is never a pass; under CI=true it is a failure).

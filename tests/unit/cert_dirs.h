@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* For unit tests that need real certificates: two temporary folders, each with
  * its own CA, made by the project's scripts/gen-certs.sh (found through
  * $TLSCHAT_ROOT, or the current folder, as tests/run.sh runs from the root).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* addrs: per-address counts, IPv4, IPv6 /64 and IPv4-mapped IPv6. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* args: the option checks the programs share. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* bytebuf: append, consume, reuse before growing. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for certdir_find: the search order's edges, in a scratch
  * directory with the environment set per test (the e2e tests cover the
  * programs that use it). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* chat.c without sockets: who gets which line for each command. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for conn over loopback in one process: blocking accept/connect
  * with a peer thread, non-blocking handshakes driven by poll, conn_pending,
  * clean and unclean close, the session summary, and the verification failures

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for linebuf: bytes in, whole lines out, with a maximum length. */
 #define _GNU_SOURCE
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for loop: timers (order, cancel, re-arm, many), fd handlers on a
  * socketpair, loop_stop. Every test arms a guard timer so a bug fails the test
  * instead of hanging it. */

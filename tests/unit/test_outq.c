@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* outq: shared messages, partial sends, reference counts. */
 #include <setjmp.h>
 #include <stdarg.h>

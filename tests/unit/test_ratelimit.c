@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ratelimit: token buckets with a virtual clock. */
 #include <setjmp.h>
 #include <stdarg.h>

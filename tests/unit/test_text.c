@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for text_sanitize: nothing that drives a terminal or hides in a
  * line survives, valid UTF-8 is kept, invalid bytes become '?'. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for tls_server_new / tls_client_new: every configuration error is
  * one sentence that names the file or option and says what to do. Certificates
  * are made by the project's own scripts/gen-certs.sh into temporary folders. */
