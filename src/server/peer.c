@@ -30,84 +30,10 @@
 _Static_assert(CONN_READ == LOOP_READ && CONN_WRITE == LOOP_WRITE && CONN_HANGUP == LOOP_ERROR,
                "conn's and loop's event bits are the same");
 
-/* ---- the dirty list: clients with work for the end of this round ---- */
-
-static void mark_dirty(struct client *c)
-{
-    struct server *s = c->srv;
-    if (c->dirty)
-        return;
-    c->dirty = 1;
-    c->dirty_next = NULL;
-    c->dirty_prev = s->dirty_tail;
-    if (s->dirty_tail)
-        s->dirty_tail->dirty_next = c;
-    else
-        s->dirty_head = c;
-    s->dirty_tail = c;
-    s->ndirty++;
-}
-
-static void unmark_dirty_in(struct server *s, struct client *c)
-{
-    if (!c->dirty)
-        return;
-    if (c->dirty_prev)
-        c->dirty_prev->dirty_next = c->dirty_next;
-    else
-        s->dirty_head = c->dirty_next;
-    if (c->dirty_next)
-        c->dirty_next->dirty_prev = c->dirty_prev;
-    else
-        s->dirty_tail = c->dirty_prev;
-    c->dirty = 0;
-    c->dirty_prev = c->dirty_next = NULL;
-    s->ndirty--;
-}
-
-static void unmark_dirty(struct client *c)
-{
-    unmark_dirty_in(c->srv, c);
-}
-
-/* ---- handshakes in progress, oldest first ---- */
-
-static void handshake_begins(struct client *c)
-{
-    struct server *s = c->srv;
-    c->hs_next = NULL;
-    c->hs_prev = s->hs_tail;
-    if (s->hs_tail)
-        s->hs_tail->hs_next = c;
-    else
-        s->hs_head = c;
-    s->hs_tail = c;
-    s->nhandshaking++;
-    c->from->handshakes++;
-}
-
-static void handshake_ends(struct client *c)
-{
-    struct server *s = c->srv;
-    if (c->state != HANDSHAKING)
-        return;
-    if (c->hs_prev)
-        c->hs_prev->hs_next = c->hs_next;
-    else
-        s->hs_head = c->hs_next;
-    if (c->hs_next)
-        c->hs_next->hs_prev = c->hs_prev;
-    else
-        s->hs_tail = c->hs_prev;
-    c->hs_prev = c->hs_next = NULL;
-    s->nhandshaking--;
-    c->from->handshakes--;
-}
-
 /* ---- life and death of a client ---- */
 
 /* Reading goes on unless the peer is done or over its rate. */
-static int wants_read(const struct client *c)
+static int reading_on(const struct client *c)
 {
     return !c->peer_eof && !c->paused;
 }
@@ -252,7 +178,7 @@ static int flush(struct client *c)
             continue;
         }
         if (conn_again(r)) {
-            watch(c, wants_read(c), 1);
+            watch(c, reading_on(c), 1);
             return 0;
         }
         peer_destroy(c, r == CONN_EOF ? "disconnected" : conn_error(c->conn));
@@ -261,7 +187,7 @@ static int flush(struct client *c)
     if (c->state == CLOSING) {
         int r = conn_shutdown(c->conn);
         if (conn_again(r)) {
-            watch(c, wants_read(c), 0); /* conn adds what the shutdown waits on */
+            watch(c, reading_on(c), 0); /* conn adds what the shutdown waits on */
             return 0;
         }
         if (c->peer_eof) {
@@ -274,7 +200,7 @@ static int flush(struct client *c)
         watch(c, 1, 0);
         return 0;
     }
-    watch(c, wants_read(c), 0);
+    watch(c, reading_on(c), 0);
     return 0;
 }
 
@@ -385,7 +311,7 @@ static int do_read(struct client *c)
             continue;
         }
         if (conn_again(n)) {
-            watch(c, wants_read(c), c->out.bytes > 0);
+            watch(c, reading_on(c), c->out.bytes > 0);
             return 0;
         }
         if (n == CONN_EOF) {

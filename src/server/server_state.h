@@ -81,6 +81,17 @@ enum { LOG_ERROR, LOG_INFO, LOG_DEBUG };
 
 __attribute__((format(printf, 3, 4))) void server_log(const struct server *s, int level, const char *fmt, ...);
 
+/* ---- peer_lists.c ---- */
+
+/* The dirty list: clients with work for the end of this round. */
+void mark_dirty(struct client *c);
+void unmark_dirty(struct client *c);
+void unmark_dirty_in(struct server *s, struct client *c);
+
+/* Handshakes in progress, oldest first; counted per address too. */
+void handshake_begins(struct client *c);
+void handshake_ends(struct client *c); /* nothing unless c is handshaking */
+
 /* ---- peer.c ---- */
 
 /* Take a new connection from address a: a client in its handshake, watched by
