@@ -90,8 +90,8 @@ int conn_handshake(struct conn *c)
 
 ssize_t conn_recv(struct conn *c, void *buf, size_t len)
 {
-    if (len == 0)
-        return 0;
+    if (len == 0) /* 0 would read as CONN_EOF */
+        return conn_fail(c, "nothing to receive into (a buffer of 0 bytes)");
     /* Refused: what the peer still sends is read raw, to be thrown away. */
     const struct conn_type *t = c->refused ? &conn_plain : c->type;
     ssize_t rc = note_wait(&c->recv_waits, t->recv(c, buf, len));

@@ -23,7 +23,7 @@ int proc_raise_fd_limit(size_t need, char *err, size_t errlen)
     }
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
         set_err(err, errlen, "%zu open files are needed but the limit is %lu: raise it with ulimit -n (or the hard "
-                "limit in /etc/security/limits.conf)", need, (unsigned long)rl.rlim_cur);
+                "limit in /etc/security/limits.conf, or LimitNOFILE= in a systemd unit)", need, (unsigned long)rl.rlim_cur);
         return -1;
     }
     return 0;

@@ -63,6 +63,8 @@ static const char *keylog_unfit(const struct stat *st)
         return "is not a regular file (a FIFO, device or directory)";
     if (st->st_uid != geteuid())
         return "belongs to another user";
+    if (st->st_nlink != 1)
+        return "has other names (hard links): name a file of its own";
     if (st->st_mode & 077)
         return "can be read by others: make it private (chmod 600) or name a new file";
     return NULL;
@@ -80,9 +82,9 @@ static int open_keylog(struct tls *t, const struct tls_config *cfg, char *err, s
     /* A new file is made owner-only; an old one is appended to (several runs
      * may share it) but never followed through a link, never waited on (a
      * FIFO), and never chmod-ed: a file we did not make is checked instead. */
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST)
-        fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         if (e == ELOOP)
@@ -100,7 +102,10 @@ static int open_keylog(struct tls *t, const struct tls_config *cfg, char *err, s
     struct stat st;
     const char *why = fstat(fd, &st) < 0 ? "cannot be examined" : keylog_unfit(&st);
     if (why || fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) < 0 || !(t->keylog = fdopen(fd, "a"))) {
-        set_err(err, errlen, "the key log '%s' %s%s", path, why ? why : strerror(errno), unset);
+        if (why)
+            set_err(err, errlen, "the key log '%s' %s%s", path, why, unset);
+        else
+            set_err(err, errlen, "the key log '%s' cannot be used: %s%s", path, strerror(errno), unset);
         close(fd);
         return -1;
     }

@@ -161,8 +161,8 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
         set_err(err, errlen, "no cipher or key type in common with %s (%s)", peer, ERR_reason_error_string(e));
     } else if (!server && reason == SSL_R_TLSV1_ALERT_ACCESS_DENIED && in_handshake) {
         /* tlschatd's way of turning a connection away before the handshake */
-        set_err(err, errlen, "the server refused the connection: too many connections from this address "
-                             "(close some, or try again later)");
+        set_err(err, errlen, "the server refused the connection (access denied), as tlschatd does when this "
+                             "address has too many connections: close some, or try again later");
     } else if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE) {
         set_err(err, errlen, "%s gave up on the handshake (%s): %s", peer, ERR_reason_error_string(e),
                 server ? "it may not trust this server's certificate (--pin or --ca on its side)"

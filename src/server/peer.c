@@ -71,8 +71,6 @@ void peer_destroy(struct client *c, const char *reason)
     if (c->next)
         c->next->prev = c->prev;
     s->nclients--;
-    if (c->state == CLOSING)
-        s->nclosing--;
     free(c);
     if (s->nclients == 0 && s->next_id - s->trimmed_at > 1000) {
         malloc_trim(0); /* a crowd has gone: give its memory back to the system */
@@ -125,7 +123,6 @@ void peer_start_closing(struct client *c, const char *reason)
     if (c->state == CLOSING)
         return;
     c->state = CLOSING;
-    c->srv->nclosing++;
     c->paused = 0; /* read on, to see the peer go */
     loop_timer_cancel(c->srv->loop, &c->resume);
     snprintf(c->reason, sizeof c->reason, "%s", reason);
@@ -475,6 +472,8 @@ struct client *peer_new(struct server *s, int fd, struct addr_count *a, const ch
             close(fd);
         }
         free(c);
+        a->conns--; /* the reservation made by the caller */
+        addr_table_release(&s->addrs, a);
         return NULL;
     }
     c->srv = s;
@@ -482,8 +481,7 @@ struct client *peer_new(struct server *s, int fd, struct addr_count *a, const ch
     c->fd = fd;
     c->id = ++s->next_id;
     c->member.user = c;
-    c->from = a;
-    a->conns++;
+    c->from = a; /* the caller counted it in a->conns: released in peer_destroy */
     linebuf_init(&c->in, s->opt->max_line);
     outq_init(&c->out);
     c->next = s->clients;
@@ -495,7 +493,6 @@ struct client *peer_new(struct server *s, int fd, struct addr_count *a, const ch
         /* Told at once, before any handshake: a refusal costs no crypto. */
         conn_refuse(conn, refusal);
         c->state = CLOSING;
-        s->nclosing++;
         snprintf(c->reason, sizeof c->reason, "%s", refusal + 2); /* without "! " */
     } else {
         handshake_begins(c);

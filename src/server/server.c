@@ -66,17 +66,24 @@ static void take(struct server *s, int fd)
     char peer[NET_ADDRSTRLEN], err[256];
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof ss;
-    struct addr_count *a = getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0
-                               ? addr_table_get(&s->addrs, (struct sockaddr *)&ss)
-                               : NULL;
-    net_peer_text(fd, peer, sizeof peer);
-    const char *refusal = NULL;
+    if (getpeername(fd, (struct sockaddr *)&ss, &sslen) < 0) {
+        server_log(s, LOG_DEBUG, "a client left before it was taken: %s", strerror(errno));
+        close(fd);
+        return;
+    }
+    net_addr_text((struct sockaddr *)&ss, peer, sizeof peer);
+    struct addr_count *a = addr_table_get(&s->addrs, (struct sockaddr *)&ss);
     if (!a) {
         server_log(s, LOG_ERROR, "cannot take %s: out of memory, or not an IP address", peer);
         close(fd);
         return;
     }
-    if (a->conns >= s->per_address || a->handshakes >= s->per_address_handshakes)
+    const char *refusal = NULL, *limit = NULL;
+    if (a->conns >= s->per_address)
+        limit = "connections";
+    else if (a->handshakes >= s->per_address_handshakes)
+        limit = "handshakes in progress";
+    if (limit)
         refusal = "! too many connections from your address: close some, or try again later";
     if (s->nclients >= s->opt->max_clients + s->opt->max_handshakes + REFUSE_SLACK ||
         (refusal && a->conns >= s->per_address + TELL_SLACK)) {
@@ -86,18 +93,19 @@ static void take(struct server *s, int fd)
         close(fd);
         return;
     }
+    /* Reserved for this connection now: no client that gives way below can
+     * take its address's entry with it. peer_new owns the reservation. */
+    a->conns++;
     if (refusal)
-        server_log(s, LOG_INFO, "refused %s: %u connections from its address already (--max-per-address %zu)", peer,
-                   a->conns, s->per_address);
+        server_log(s, LOG_INFO, "refused %s: too many %s from its address (%u connections, %u handshaking; "
+                   "--max-per-address %zu)", peer, limit, a->conns - 1, a->handshakes, s->per_address);
     else if (s->nhandshaking >= s->opt->max_handshakes)
         oldest_handshake_gives_way(s);
     struct client *c = peer_new(s, fd, a, refusal, err, sizeof err);
-    if (!c) {
+    if (!c)
         server_log(s, LOG_ERROR, "cannot take a connection: %s", err);
-        addr_table_release(&s->addrs, a);
-    } else {
+    else
         server_log(s, LOG_DEBUG, "accept #%lu %s", c->id, peer);
-    }
 }
 
 static void on_accept_resume(struct loop *loop, void *arg)

@@ -61,7 +61,6 @@ struct server {
     struct chat_room room;
     struct client *clients;
     size_t nclients;
-    size_t nclosing; /* of those, leaving: they no longer hold a seat */
     struct addr_table addrs;
     size_t per_address;            /* connections one address may hold */
     size_t per_address_handshakes; /* handshakes one address may have in progress */
@@ -94,8 +93,9 @@ void handshake_ends(struct client *c); /* nothing unless c is handshaking */
 
 /* ---- peer.c ---- */
 
-/* Take a new connection from address a: a client in its handshake, watched by
- * the loop. With refusal set, turn it away instead: it is told refusal (a TLS
+/* Take a new connection from address a (already counted in a->conns: the
+ * client owns that count from now on, and on failure it is given back): a
+ * client in its handshake, watched by the loop. With refusal set, turn it away instead: it is told refusal (a TLS
  * alert, or the line in plaintext) and closed once it has read that. NULL (the
  * fd closed) with a sentence in err. */
 struct client *peer_new(struct server *s, int fd, struct addr_count *a, const char *refusal, char *err,

@@ -74,8 +74,8 @@ class Door(Case):
         rc, _, err = run(tlschat_argv(srv.port, "-m", "hi"))
         self.assertEqual(rc, 1, err)
         self.assertEqual(err.strip().splitlines()[-1],
-                         "tlschat: the server refused the connection: too many connections from this address "
-                         "(close some, or try again later)")
+                         "tlschat: the server refused the connection (access denied), as tlschatd does when this "
+                         "address has too many connections: close some, or try again later")
         self.assertNotIn("plaintext", err)
         del keep
         self.assert_served(srv)
@@ -117,6 +117,30 @@ class Door(Case):
         wait_for(lambda: srv.text().count("accept #") >= 8, what="eight handshakes in progress")
         self.assert_refused_tls(srv)
         self.assert_served(srv)
+
+    def test_oldest_handshake_gives_way_to_one_from_its_own_address(self):
+        """The review's use-after-free: the handshake that gives way was its
+        address's only connection, and the newcomer comes from that address."""
+        srv = self.server("--max-handshakes", "1", "--handshake-timeout", "30", "-v")
+        self.tcp(srv, source="127.0.3.1")
+        wait_for(lambda: srv.text().count("accept #") >= 1, what="a stalled handshake")
+        self.assert_served(srv, source="127.0.3.1")
+        srv.wait_line(r"handshake #1 127\.0\.3\.1:\d+ gave way to a newer one")
+
+    def test_quiet_plaintext_reader_gets_everything(self):
+        """A plaintext client greeted after its silence (as tlschat --plain is)
+        still gets its output when the socket fills: readiness is not stuck on a
+        handshake plaintext never has."""
+        srv = self.server("--mode", "echo", plain=True)
+        c = self.connect(srv.port, tls=False)
+        srv.wait_line(r"connect #1 \S+ plaintext")  # taken in before it said a word
+        n, body = 200, "z" * 4000
+        sender = threading.Thread(target=c.sendraw, daemon=True,
+                                  args=(b"".join(f"{i:04d} {body}\n".encode() for i in range(n)),))
+        sender.start()
+        for i in range(n):
+            self.assertEqual(c.readline(), f"{i:04d} {body}")
+        sender.join(TIMEOUT)
 
     def test_oldest_stalled_handshake_gives_way(self):
         srv = self.server("--max-handshakes", "4", "--handshake-timeout", "30", "-v")
