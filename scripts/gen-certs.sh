@@ -686,8 +686,12 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 EOF
     for c in "${clients[@]}"; do
-        if ((force == 0)) && [[ -e $dir/client-$c.key && -e $dir/client-$c.crt ]]; then
-            kept_clients+=("$c")   # an existing pair is kept as it is
+        # An existing pair that this CA signed is kept as it is; an existing
+        # key alone (or with a stale certificate) is signed anew by make_leaf.
+        if ((force == 0)) && [[ -e $dir/client-$c.key && -e $dir/client-$c.crt ]] &&
+            openssl verify -CAfile "$sign_crt" "$dir/client-$c.crt" >/dev/null 2>&1 &&
+            [[ $(pubkey_of_cert "$dir/client-$c.crt") == "$(pubkey_of_key "$dir/client-$c.key")" ]]; then
+            kept_clients+=("$c")
             continue
         fi
         make_leaf "client-$c" "$c" client_ext "$tmp/client.ext"
