@@ -19,6 +19,7 @@ enum tls_version { TLS_V1_2 = 12, TLS_V1_3 = 13 };
  * user stands. A NULL field, or no words at all, gives a program-neutral hint. */
 struct tls_words {
     const char *cert, *key, *ca, *client_ca, *pin, *servername;
+    const char *crl;        /* the option that names the revocation list: "--crl" */
     const char *versions;   /* the option that sets the lowest version: "--tls-min" */
     const char *make_certs; /* "scripts/gen-certs.sh or 'make certs'" */
     const char *show_cert;  /* "scripts/show-cert.sh" */
@@ -30,6 +31,7 @@ struct tls_config {
     const char *key_file;
     const char *ca_file;        /* client: CA that signs the server */
     const char *client_ca_file; /* server: require client certificates from this CA */
+    const char *crl_file;       /* server, with client_ca_file: refuse the client certificates it revokes */
     const char *pin;            /* client: "sha256:HEX" of the server certificate */
     const char *keylog_file;    /* NSS key log; NULL: $SSLKEYLOGFILE unless ignore_env */
     int ignore_env;             /* do not read SSLKEYLOGFILE */
@@ -59,14 +61,17 @@ struct tls *tls_server_new(const struct tls_config *cfg, char *err, size_t errle
 struct tls *tls_client_new(const struct tls_config *cfg, char *err, size_t errlen);
 void tls_free(struct tls *t);
 
-/* Server: load certificate and key again (SIGHUP). Sessions that exist keep the
- * old ones; new sessions get the new ones. On failure nothing changes. */
+/* Server: load certificate, key and CRL again (SIGHUP). Sessions that exist keep
+ * the old ones; new sessions get the new ones. On failure nothing changes. */
 int tls_reload(struct tls *t, char *err, size_t errlen);
 
 int tls_is_server(const struct tls *t);
 int tls_requires_client_cert(const struct tls *t);
 /* With a key log: the warning a person must see (the program prints it). */
 const char *tls_keylog_warning(const struct tls *t);
+/* With a CRL that has expired or expires within 30 days (as last loaded): the
+ * warning a person must see (the program prints it), else NULL. */
+const char *tls_crl_warning(const struct tls *t);
 
 /* How the client verifies the server, for the connect line: "CA certs/ca.crt",
  * "pin sha256:...", or "NOTHING (--insecure)". */

@@ -32,6 +32,7 @@ fi
 
 CA_DAYS=3650
 MAX_LEAF_DAYS=397   # the CA/Browser Forum limit for TLS server certificates
+CRL_DAYS=397        # how long a crl.pem is valid (its nextUpdate)
 
 # Where the files go without --dir: the order in which tlschatd and tlschat
 # look for them (man tlschatd, FILES), less the places this script never
@@ -71,9 +72,11 @@ Usage: $me [options]
 
 Make a local CA and certificates for tlschat into a directory:
   ca.crt ca.key                  the CA (reused when both files exist)
-  server.crt server.key          the server certificate (made again on every run
-                                 but one that only adds clients, which keeps it)
-  client-NAME.crt client-NAME.key  one pair per --client NAME
+  server.crt server.key          the server certificate (kept when both exist, unless
+                                 --cn, --san or --force asks for a new one; its key is
+                                 kept too, but for --force)
+  client-NAME.crt client-NAME.key  one pair per --client NAME (an existing pair is kept)
+  crl.pem index.txt crlnumber    the revocation list and its database (--revoke, --crl)
 
 The directory, unless --dir names one: \$TLSCHAT_CERTS when it is set; else ./certs
 when it holds a CA already; else $own_where.
@@ -93,13 +96,20 @@ Options:
   --days N             validity of server and client certificates, 1-397 (default 397);
                        the CA is valid for 3650 days
   --no-server          do not make or remake the server certificate
+  --revoke NAME        revoke client-NAME.crt (repeatable): record it in the CA's database
+                       (index.txt, crlnumber) and write crl.pem anew; makes nothing else
+  --crl                write crl.pem anew (it is valid for $CRL_DAYS days: refresh it before it
+                       expires, then send tlschatd SIGHUP); makes nothing else
   --force              replace an existing CA (certificates it signed stop verifying)
+                       and the keys of the certificates this run makes; without it an
+                       existing key is never replaced
   -h, --help           show this help and exit
 
 Examples:
   $me
   $me --san chat.example.lan --san 192.168.1.20
   $me --client alice --client bob      # the server certificate is kept
+  $me --revoke alice                   # then: kill -HUP the tlschatd running with --crl
   sudo $me --dir /etc/tlschat --san chat.example.lan   # for the service
 
 Exit status: 0 success, 1 failure, 2 usage error.
@@ -252,6 +262,8 @@ force=0
 make_server=1
 sans=()
 clients=()
+revokes=()
+crl_only=0
 
 # need_arg OPTION COUNT: the option needs a value.
 need_arg() {
@@ -301,6 +313,15 @@ while (($# > 0)); do
             need_arg "$opt" $#
             days=$2
             shift 2
+            ;;
+        --revoke)
+            need_arg "$opt" $#
+            revokes+=("$2")
+            shift 2
+            ;;
+        --crl)
+            crl_only=1
+            shift
             ;;
         --no-server)
             make_server=0
@@ -372,6 +393,19 @@ elif ((${#sans[@]} > 0)) || ((cn_set)); then
     usage_error "--san and --cn have no effect with --no-server; drop one or the other"
 fi
 
+crl_run=0
+if ((${#revokes[@]} > 0 || crl_only)); then
+    crl_run=1
+    if ((${#clients[@]} > 0 || ${#sans[@]} > 0 || cn_set || force)); then
+        usage_error "--revoke and --crl only update the revocation list; run them apart from --client, --san, --cn and --force"
+    fi
+    make_server=0
+    for c in "${revokes[@]}"; do
+        [[ $c =~ ^[A-Za-z0-9_-]{1,32}$ ]] ||
+            usage_error "--revoke '$c' is not a valid nickname; use 1 to 32 letters, digits, '_' or '-'"
+    done
+fi
+
 declare -A seen_client=()
 for c in "${clients[@]}"; do
     [[ $c =~ ^[A-Za-z0-9_-]{1,32}$ ]] ||
@@ -412,7 +446,7 @@ ca_key=$dir/ca.key
 # Adding clients never touches an existing server certificate (nor its --san
 # names): a run with --client and without --cn, --san or --force keeps it.
 kept_server=0
-if ((make_server && ${#clients[@]} > 0 && ${#sans[@]} == 0 && cn_set == 0 && force == 0)) &&
+if ((make_server && ${#sans[@]} == 0 && cn_set == 0 && force == 0)) &&
     [[ -e $dir/server.crt && -e $dir/server.key && -e $ca_crt && -e $ca_key ]]; then
     make_server=0
     kept_server=1
@@ -469,6 +503,8 @@ pubkey_of_key() { openssl pkey -in "$1" -pubout 2>/dev/null; }
 # The CA
 
 made=()          # "final path" entries, in order
+kept_clients=()  # --client names whose pair existed and was kept
+revoked_serials=()
 installs=()      # "tmp file|final path|mode"
 ca_replaced=0
 
@@ -532,10 +568,67 @@ fi
 
 sign_digest=$(digest_for_key "$sign_key")
 
+# ---------------------------------------------------------------------------
+# Revocation: --revoke NAME and --crl update the CA's small database (index.txt,
+# crlnumber) and write crl.pem, all in the temporary directory first.
+
+if ((crl_run)); then
+    ((ca_reused)) || die 1 "there is no CA in '$dir' to revoke with; name the directory that holds ca.crt and ca.key with --dir."
+    mkdir -- "$tmp/db"
+    if [[ -e $dir/index.txt ]]; then cp -- "$dir/index.txt" "$tmp/db/index.txt"; else : >"$tmp/db/index.txt"; fi
+    if [[ -e $dir/crlnumber ]]; then cp -- "$dir/crlnumber" "$tmp/db/crlnumber"; else echo 01 >"$tmp/db/crlnumber"; fi
+    md=sha256
+    [[ -z $sign_digest ]] && md=default
+    cat >"$tmp/db/ca.cnf" <<EOF
+[ca]
+default_ca = tlschat_ca
+
+[tlschat_ca]
+database = $tmp/db/index.txt
+crlnumber = $tmp/db/crlnumber
+certificate = $ca_crt
+private_key = $ca_key
+new_certs_dir = $tmp/db
+default_md = $md
+default_crl_days = $CRL_DAYS
+unique_subject = no
+crl_extensions = crl_ext
+
+[crl_ext]
+authorityKeyIdentifier = keyid:always
+EOF
+    for c in "${revokes[@]}"; do
+        f=$dir/client-$c.crt
+        [[ -e $f ]] || die 1 "there is no '$f' to revoke; check the name (ls '$dir'/client-*.crt)."
+        openssl verify -CAfile "$ca_crt" "$f" >/dev/null 2>&1 ||
+            die 1 "'$f' was not signed by the CA '$ca_crt', so it cannot be revoked here; check --dir."
+        sn=$(openssl x509 -in "$f" -noout -serial | cut -d= -f2)
+        if awk -F'\t' -v s="$sn" '$1 == "R" && toupper($4) == toupper(s) { found = 1 } END { exit !found }' "$tmp/db/index.txt"; then
+            printf '%s: %s (serial %s) was revoked already.\n' "$prog" "$f" "$sn" >&2
+            continue
+        fi
+        run "revoking $f" openssl ca -batch -config "$tmp/db/ca.cnf" -revoke "$f"
+        revoked_serials+=("$f (serial $sn)")
+    done
+    run "making the revocation list" openssl ca -batch -config "$tmp/db/ca.cnf" -gencrl -out "$tmp/db/crl.pem"
+    installs+=("$tmp/db/index.txt|$dir/index.txt|644" "$tmp/db/crlnumber|$dir/crlnumber|644"
+        "$tmp/db/crl.pem|$dir/crl.pem|644")
+fi
+
 # make_leaf BASENAME CN SECTION EXTFILE: key, CSR and certificate signed by the CA.
 make_leaf() {
-    local base=$1 name=$2 section=$3 ext=$4
-    new_key "$tmp/$base.key"
+    local base=$1 name=$2 section=$3 ext=$4 keep_key=0
+    if ((force == 0)) && [[ -e $dir/$base.key || -L $dir/$base.key ]]; then
+        # An existing key is never replaced without --force: sign it anew.
+        [[ -f $dir/$base.key && ! -L $dir/$base.key ]] ||
+            die 1 "'$dir/$base.key' is not a regular file; remove it, or rerun with --force."
+        pubkey_of_key "$dir/$base.key" >/dev/null ||
+            die 1 "'$dir/$base.key' is not a readable unencrypted private key; restore it, or remove it to make a new one."
+        (umask 077 && cp -- "$dir/$base.key" "$tmp/$base.key")
+        keep_key=1
+    else
+        new_key "$tmp/$base.key"
+    fi
     cat >"$tmp/$base.req.cnf" <<EOF
 [req]
 distinguished_name = dn
@@ -551,8 +644,13 @@ EOF
     run "signing $base.crt with the CA" openssl x509 -req -in "$tmp/$base.csr" \
         -CA "$sign_crt" -CAkey "$sign_key" -set_serial "$(serial)" -days "$days" $sign_digest \
         -extfile "$ext" -extensions "$section" -out "$tmp/$base.crt"
-    installs+=("$tmp/$base.key|$dir/$base.key|600" "$tmp/$base.crt|$dir/$base.crt|644")
-    made+=("$dir/$base.crt" "$dir/$base.key")
+    if ((keep_key)); then
+        installs+=("$tmp/$base.crt|$dir/$base.crt|644")
+        made+=("$dir/$base.crt (its key $dir/$base.key kept)")
+    else
+        installs+=("$tmp/$base.key|$dir/$base.key|600" "$tmp/$base.crt|$dir/$base.crt|644")
+        made+=("$dir/$base.crt" "$dir/$base.key")
+    fi
 }
 
 if ((make_server)); then
@@ -588,6 +686,14 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 EOF
     for c in "${clients[@]}"; do
+        # An existing pair that this CA signed is kept as it is; an existing
+        # key alone (or with a stale certificate) is signed anew by make_leaf.
+        if ((force == 0)) && [[ -e $dir/client-$c.key && -e $dir/client-$c.crt ]] &&
+            openssl verify -CAfile "$sign_crt" "$dir/client-$c.crt" >/dev/null 2>&1 &&
+            [[ $(pubkey_of_cert "$dir/client-$c.crt") == "$(pubkey_of_key "$dir/client-$c.key")" ]]; then
+            kept_clients+=("$c")
+            continue
+        fi
         make_leaf "client-$c" "$c" client_ext "$tmp/client.ext"
     done
 fi
@@ -598,17 +704,30 @@ fi
 for item in "${installs[@]}"; do
     IFS='|' read -r src dst mode <<<"$item"
     # Keys are moved in with mode 0600 already set; never widen them in transit.
-    if [[ $mode == 600 ]]; then
-        (umask 077 && cp -- "$src" "$dst.tmp.$$" && chmod 600 -- "$dst.tmp.$$" && mv -f -- "$dst.tmp.$$" "$dst") ||
-            die 1 "cannot write '$dst'; check the permissions of '$dir'."
-    else
-        (umask 022 && cp -- "$src" "$dst.tmp.$$" && chmod 644 -- "$dst.tmp.$$" && mv -f -- "$dst.tmp.$$" "$dst") ||
-            die 1 "cannot write '$dst'; check the permissions of '$dir'."
+    # mktemp makes a new file (O_EXCL, mode 0600) in the target directory, so
+    # nothing is written through a planted link and a half-written file never
+    # sits at the final name; mv -T then replaces the name (never follows it).
+    part=$(mktemp "$dir/.$(basename "$dst").XXXXXX") ||
+        die 1 "cannot write into '$dir'; check its permissions."
+    if ! { cat -- "$src" >"$part" && chmod "$mode" -- "$part" && mv -f -T -- "$part" "$dst"; }; then
+        rm -f -- "$part"
+        die 1 "cannot write '$dst'; check the permissions of '$dir'."
     fi
 done
 
 # ---------------------------------------------------------------------------
 # Report
+
+if ((crl_run)); then
+    for r in "${revoked_serials[@]}"; do
+        printf 'Revoked %s\n' "$r"
+    done
+    next=$(openssl crl -in "$dir/crl.pem" -noout -nextupdate | cut -d= -f2)
+    printf 'Wrote %s, valid until %s: refresh it before then with: %s --crl\n' "$dir/crl.pem" "$next" "$me"
+    printf 'A running %s --client-ca %s --crl %s takes it on SIGHUP (kill -HUP its pid).\n' \
+        "$server_cmd" "$ca_crt" "$dir/crl.pem"
+    exit 0
+fi
 
 if ((ca_reused)); then
     printf 'Reused the existing CA %s (use --force to replace it).\n' "$ca_crt"
@@ -623,14 +742,20 @@ if ((${#made[@]} > 0)); then
         printf '  %s\n' "$f"
     done
 else
-    printf 'No new files were made (--no-server and no --client).\n'
+    printf 'No new files were made.\n'
 fi
 if ((make_server)); then
     names=
     for e in "${san_entries[@]}"; do names+="${names:+, }$e"; done
     printf 'Server certificate names: %s\n' "$names"
-elif ((kept_server)); then
-    printf 'Kept the server certificate %s: a run that adds clients never remakes it (--san or --cn would).\n' "$dir/server.crt"
+fi
+if ((${#kept_clients[@]} > 0)); then
+    for c in "${kept_clients[@]}"; do
+        printf 'Kept %s and its key: an existing pair is never replaced (remove both files to make a new one).\n' "$dir/client-$c.crt"
+    done
+fi
+if ((kept_server)); then
+    printf 'Kept the server certificate %s and its key (--san or --cn would remake the certificate; --force the key too).\n' "$dir/server.crt"
 fi
 
 if ((ca_replaced)); then

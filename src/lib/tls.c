@@ -15,6 +15,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -207,8 +208,65 @@ static int load_cert_and_key(const struct tls *t, SSL_CTX *ctx, const char *cert
     return 0;
 }
 
+/* The CRL (t->crl_file) into ctx's verify store, checked against the leaf only.
+ * It must be signed by a certificate of the client CA file. A warning goes into
+ * warn when it has expired or expires within 30 days. */
+static int load_crl(const struct tls *t, SSL_CTX *ctx, char *warn, size_t warnlen, char *err, size_t errlen)
+{
+    const char *path = t->crl_file;
+    char with[64];
+    const char *w = with_option(t->words.crl, with, sizeof with);
+    FILE *f = fopen(path, "r");
+    X509_CRL *crl = f ? PEM_read_X509_CRL(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    if (!crl)
+        return read_error(t, "revocation list (CRL)", path, t->words.crl, err, errlen);
+    /* Signed by the client CA: a certificate in that file with the CRL's
+     * issuer name whose key verifies the CRL's signature. */
+    int signed_ok = 0;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx));
+    for (int i = 0; objs && i < sk_X509_OBJECT_num(objs) && !signed_ok; i++) {
+        X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        if (!ca || X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) != 0)
+            continue;
+        EVP_PKEY *key = X509_get0_pubkey(ca);
+        signed_ok = key && X509_CRL_verify(crl, key) == 1;
+    }
+    ERR_clear_error();
+    if (!signed_ok) {
+        set_err(err, errlen, "the revocation list '%s' is not signed by the client CA '%s' (make it with the CA "
+                "that signs the client certificates, or name the right file%s)", path, t->client_ca_file, w);
+        X509_CRL_free(crl);
+        return -1;
+    }
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+    if (X509_STORE_add_crl(store, crl) != 1) {
+        ERR_clear_error();
+        set_err(err, errlen, "cannot use the revocation list '%s' (name another file%s)", path, w);
+        X509_CRL_free(crl);
+        return -1;
+    }
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+    int days = 0, secs = 0;
+    if (!next) {
+        /* no expiry: nothing to warn about */
+    } else if (X509_cmp_current_time(next) <= 0) {
+        snprintf(warn, warnlen, "WARNING: the revocation list '%s' has expired: every client certificate is "
+                 "refused until a new one is made and loaded (SIGHUP)", path);
+    } else if (ASN1_TIME_diff(&days, &secs, NULL, next) && days < 30) {
+        snprintf(warn, warnlen, "WARNING: the revocation list '%s' expires in %d day%s: make a new one and "
+                 "reload it (SIGHUP) before then, or every client certificate is refused", path, days,
+                 days == 1 ? "" : "s");
+    }
+    X509_CRL_free(crl);
+    return 0;
+}
+
 static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
 {
+    char warning[sizeof t->crl_warning] = "";
     SSL_CTX *ctx = SSL_CTX_new(t->server ? TLS_server_method() : TLS_client_method());
     if (!ctx) {
         set_err(err, errlen, "cannot make a TLS context: %s", ERR_reason_error_string(ERR_get_error()));
@@ -240,6 +298,8 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
                 goto fail;
             }
             SSL_CTX_set_client_CA_list(ctx, names);
+            if (t->crl_file && load_crl(t, ctx, warning, sizeof warning, err, errlen) < 0)
+                goto fail;
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
         }
         /* Chat clients hold one long session and never resume: no tickets in
@@ -248,6 +308,7 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         SSL_CTX_set_num_tickets(ctx, 0);
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        memcpy(t->crl_warning, warning, sizeof warning);
     } else {
         if (t->cert_file && load_cert_and_key(t, ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
                                               err, errlen) < 0)
@@ -282,6 +343,7 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     t->key_file = dup_or_null(cfg->key_file);
     t->ca_file = dup_or_null(cfg->ca_file);
     t->client_ca_file = dup_or_null(cfg->client_ca_file);
+    t->crl_file = dup_or_null(cfg->crl_file);
     t->insecure = cfg->insecure;
     t->min_version = cfg->min_version;
     t->max_version = cfg->max_version;
@@ -290,6 +352,14 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     if (tls_version_check(cfg->min_version, cfg->max_version, err, errlen) < 0 ||
         tls_pad_check(cfg->pad, err, errlen) < 0)
         goto fail;
+    if (cfg->crl_file && (!server || !cfg->client_ca_file)) {
+        if (t->words.crl && t->words.client_ca)
+            set_err(err, errlen, "%s needs %s: a revocation list checks client certificates", t->words.crl,
+                    t->words.client_ca);
+        else
+            set_err(err, errlen, "a revocation list needs a client CA: it checks client certificates");
+        goto fail;
+    }
     if (server && !cfg->cert_file) {
         if (t->words.cert && t->words.key)
             set_err(err, errlen, "a TLS server needs a certificate (%s and %s)", t->words.cert, t->words.key);
@@ -357,6 +427,7 @@ void tls_free(struct tls *t)
     free(t->key_file);
     free(t->ca_file);
     free(t->client_ca_file);
+    free(t->crl_file);
     free(t);
 }
 
@@ -384,6 +455,11 @@ int tls_requires_client_cert(const struct tls *t)
 const char *tls_keylog_warning(const struct tls *t)
 {
     return t->keylog_warning[0] ? t->keylog_warning : NULL;
+}
+
+const char *tls_crl_warning(const struct tls *t)
+{
+    return t->crl_warning[0] ? t->crl_warning : NULL;
 }
 
 const char *tls_verified_by(const struct tls *t)

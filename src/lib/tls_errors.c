@@ -69,6 +69,12 @@ static const char *client_cert_hint(long v)
         return " (it is not a client certificate)";
     case X509_V_ERR_CERT_REVOKED:
         return " (it was revoked)";
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+        return " (this server's revocation list has expired: make a new one and reload it with SIGHUP)";
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+        return " (this server's revocation list is not valid yet: is this machine's clock right?)";
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+        return " (no revocation list from its CA is loaded)";
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
@@ -133,6 +139,8 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
         set_err(err, errlen, "%s rejected our certificate (%s): it has expired or is not valid yet: check its dates "
                 "(and both clocks), and make a new one%s%s", peer, ERR_reason_error_string(e),
                 w->make_certs ? " with " : "", w->make_certs ? w->make_certs : "");
+    } else if (reason == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED) {
+        set_err(err, errlen, "%s refused our certificate: it has been revoked (ask for a new one)", peer);
     } else if (reason == SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE) {
         set_err(err, errlen, "%s rejected our certificate (%s): it is not made for this use (a %s certificate "
                 "needs %s): make one for it%s%s", peer, ERR_reason_error_string(e), server ? "server" : "client",

@@ -13,7 +13,7 @@
 struct tls { /* one configured context */
     SSL_CTX *ctx;
     int server;
-    char *cert_file, *key_file, *ca_file, *client_ca_file;
+    char *cert_file, *key_file, *ca_file, *client_ca_file, *crl_file;
     unsigned char pin[TLS_SHA256_LEN];
     int has_pin;
     int insecure;
@@ -23,6 +23,7 @@ struct tls { /* one configured context */
     struct tls_words words;
     char verified_by[300];
     char keylog_warning[4400]; /* a path of up to 4096 bytes, and the words */
+    char crl_warning[4400];    /* the CRL's path, and when it expires */
 };
 
 /* The words of a program that gave none: program-neutral hints. */

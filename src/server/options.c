@@ -23,6 +23,8 @@ static const char usage[] =
     "      --cert FILE            server certificate (default: server.crt, found as below)\n"
     "      --key FILE             its private key (default: server.key beside that server.crt)\n"
     "      --client-ca FILE       require client certificates signed by this CA; nick = certificate CN\n"
+    "      --crl FILE             with --client-ca: refuse the client certificates this CRL\n"
+    "                             revokes (reloaded on SIGHUP; refresh it before it expires)\n"
     "      --plain                no TLS: anyone on the network can read everything\n"
     "      --mode chat|echo       chat room (default), or answer each line with itself\n"
     "      --max-clients N        most members in the chat at once (default 10000)\n"
@@ -47,13 +49,13 @@ static const char usage[] =
     "  -v, --verbose              log more;  -q, --quiet: errors only\n"
     "      --help, --version\n"
     "\n"
-    "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the certificate and key.\n"
+    "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the certificate, key and --crl.\n"
     "Without --cert and --key: server.crt and server.key from $TLSCHAT_CERTS when it is set,\n"
     "else from the first of $CREDENTIALS_DIRECTORY, ./certs, ~/.config/tlschat ($XDG_CONFIG_HOME)\n"
     "and /etc/tlschat that holds server.crt. Make them with " MAKE_CERTS_COMMAND ".\n";
 
 enum {
-    OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
+    OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_CRL, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
     OPT_MAX_QUEUE, OPT_LINE_RATE, OPT_BYTE_RATE, OPT_NICK_RATE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_MAX_PER_ADDRESS, OPT_MAX_HANDSHAKES, OPT_HELP,
     OPT_VERSION
 };
@@ -64,6 +66,7 @@ static const struct option longopts[] = {
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
     {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
+    {"crl", required_argument, NULL, OPT_CRL},
     {"plain", no_argument, NULL, OPT_PLAIN},
     {"mode", required_argument, NULL, OPT_MODE},
     {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
@@ -86,7 +89,7 @@ static const struct option longopts[] = {
 
 /* tlschatd's options, for the SSL layer's hints. */
 static const struct tls_words server_words = {
-    .cert = "--cert", .key = "--key", .client_ca = "--client-ca", .versions = "--tls-min",
+    .cert = "--cert", .key = "--key", .client_ca = "--client-ca", .crl = "--crl", .versions = "--tls-min",
     .make_certs = MAKE_CERTS_COMMAND, .show_cert = SHOW_CERT_COMMAND,
 };
 
@@ -124,6 +127,7 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
         case OPT_CERT: o->tls.cert_file = optarg; break;
         case OPT_KEY: o->tls.key_file = optarg; break;
         case OPT_CLIENT_CA: o->tls.client_ca_file = optarg; break;
+        case OPT_CRL: o->tls.crl_file = optarg; break;
         case OPT_PLAIN: o->plain = 1; break;
         case OPT_MODE:
             if (!strcmp(optarg, "chat") || !strcmp(optarg, "echo"))
@@ -205,6 +209,10 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     if (!!o->tls.cert_file != !!o->tls.key_file) {
         fprintf(stderr, "%s: --cert and --key go together: give both, or neither to use server.crt and server.key "
                         "from the certificate directory (see tlschatd --help)\n", prog);
+        return 2;
+    }
+    if (o->tls.crl_file && !o->tls.client_ca_file) {
+        fprintf(stderr, "%s: --crl needs --client-ca: the revocation list checks client certificates\n", prog);
         return 2;
     }
     if (o->plain && (o->tls.client_ca_file || o->tls.keylog_file || o->tls.pad)) {

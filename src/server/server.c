@@ -183,10 +183,13 @@ static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
             char err[512];
             if (!s->tls)
                 server_log(s, LOG_INFO, "SIGHUP: nothing to reload (--plain)");
-            else if (tls_reload(s->tls, err, sizeof err) == 0)
-                server_log(s, LOG_INFO, "SIGHUP: reloaded %s and %s; new connections get them", s->opt->tls.cert_file,
-                           s->opt->tls.key_file);
-            else
+            else if (tls_reload(s->tls, err, sizeof err) == 0) {
+                server_log(s, LOG_INFO, "SIGHUP: reloaded %s and %s%s%s; new connections get them",
+                           s->opt->tls.cert_file, s->opt->tls.key_file, s->opt->tls.crl_file ? " and the CRL " : "",
+                           s->opt->tls.crl_file ? s->opt->tls.crl_file : "");
+                if (tls_crl_warning(s->tls))
+                    server_log(s, LOG_ERROR, "%s", tls_crl_warning(s->tls));
+            } else
                 server_log(s, LOG_ERROR, "SIGHUP: kept the old certificate: %s", err);
         } else {
             begin_stop(s, si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
@@ -245,6 +248,8 @@ static int start(struct server *s, char *err, size_t errlen)
         return -1;
     else if (tls_keylog_warning(s->tls))
         server_log(s, LOG_ERROR, "%s", tls_keylog_warning(s->tls));
+    if (s->tls && tls_crl_warning(s->tls))
+        server_log(s, LOG_ERROR, "%s", tls_crl_warning(s->tls));
     if (addr_table_init(&s->addrs, 1024) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;

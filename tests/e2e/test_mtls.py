@@ -2,14 +2,16 @@
 """Mutual TLS (--client-ca): no certificate, no entry; the certificate's CN is
 the nick, for good; /who shows who is certificate-verified; the CLI client
 works with --cert/--key."""
+import datetime
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import tempfile
 
-from harness import GEN_CERTS, TIMEOUT, Case, cert, run, tlschat_argv
+from harness import GEN_CERTS, TIMEOUT, TLSCHAT, TLSCHATD, Case, cert, run, tlschat_argv, wait_for
 
 
 class MutualTLS(Case):
@@ -183,3 +185,133 @@ class ClientCertificateCauses(Case):
         self.assertIn("it is not made for this use (a client certificate needs clientAuth)", err)
         srv.wait_line(r"client certificate verify failed: unsuitable certificate purpose \(it is not a client "
                       r"certificate\)")
+
+
+class Revocation(Case):
+    """tlschatd --crl: a client certificate that gen-certs.sh --revoke listed is
+    refused with a sentence on both sides; SIGHUP takes a new list for new
+    connections while sessions that exist stay; a bad list stops the start."""
+
+    def make_dir(self):
+        d = tempfile.mkdtemp(prefix="tlschat-crl-")
+        self.addCleanup(shutil.rmtree, d, True)
+        subprocess.run([GEN_CERTS, "--dir", d, "--client", "alice", "--client", "bob", "--client", "carol"],
+                       check=True, capture_output=True)
+        return d
+
+    def revoke(self, d, *args):
+        r = subprocess.run([GEN_CERTS, "--dir", d, *args], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def start(self, d, *args):
+        return self.server("--cert", os.path.join(d, "server.crt"), "--key", os.path.join(d, "server.key"),
+                           "--client-ca", os.path.join(d, "ca.crt"), "--crl", os.path.join(d, "crl.pem"), *args)
+
+    def tlschat(self, d, port, name, *args):
+        return [TLSCHAT, "--ca", os.path.join(d, "ca.crt"), "--cert", os.path.join(d, f"client-{name}.crt"),
+                "--key", os.path.join(d, f"client-{name}.key"), *args, "127.0.0.1", str(port)]
+
+    def member(self, d, srv, name):
+        return self.connect(srv.port, ca=os.path.join(d, "ca.crt"), certfile=os.path.join(d, f"client-{name}.crt"),
+                            keyfile=os.path.join(d, f"client-{name}.key"))
+
+    def test_revoked_client_is_refused_and_sighup_takes_a_new_list(self):
+        d = self.make_dir()
+        self.assertIn("Revoked", self.revoke(d, "--revoke", "alice"))
+        srv = self.start(d)
+        rc, out, err = run(self.tlschat(d, srv.port, "alice", "-m", "hi"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("tlschat: the server refused our certificate: it has been revoked (ask for a new one)", err)
+        self.assertNotIn("welcome", out)
+        srv.wait_line(r"handshake failed #\d+ .*client certificate verify failed: certificate revoked "
+                      r"\(it was revoked\)")
+        bob = self.member(d, srv, "bob")
+        self.assertRegex(bob.readline(), r"^\* welcome, bob \(certificate verified\)")
+        # Revoke bob too: after SIGHUP he is refused on reconnect, while the
+        # session he has stays.
+        self.revoke(d, "--revoke", "bob")
+        srv.signal(signal.SIGHUP)
+        srv.wait_line(r"SIGHUP: reloaded .* and the CRL .*crl\.pem; new connections get them")
+        rc, out, err = run(self.tlschat(d, srv.port, "bob", "-m", "hi"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("it has been revoked", err)
+        bob.send("still here")
+        carol = self.member(d, srv, "carol")
+        self.assertRegex(carol.readline(), r"^\* welcome, carol \(certificate verified\)")
+        bob.send("/who")
+        self.assertEqual(bob.readline(), "* carol joined")
+        self.assertEqual(bob.readline(), "* 2 online:")
+
+    def test_bad_list_on_sighup_keeps_the_old_one(self):
+        d = self.make_dir()
+        self.revoke(d, "--revoke", "alice")
+        srv = self.start(d)
+        with open(os.path.join(d, "crl.pem"), "w") as f:
+            f.write("garbage\n")
+        srv.signal(signal.SIGHUP)
+        srv.wait_line(r"SIGHUP: kept the old certificate: the revocation list \(CRL\) '.*crl\.pem' is not valid PEM")
+        rc, _, err = run(self.tlschat(d, srv.port, "alice", "-m", "hi"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("it has been revoked", err)
+        rc, out, err = run(self.tlschat(d, srv.port, "bob", "-m", "hi"))
+        self.assertEqual(rc, 0, err)
+
+    def test_bad_crl_options_stop_the_start(self):
+        d = self.make_dir()
+        other = self.make_dir()
+        self.revoke(d, "--crl")
+        self.revoke(other, "--crl")
+        base = [TLSCHATD, "--listen", "127.0.0.1", "--port", "0", "--cert", os.path.join(d, "server.crt"),
+                "--key", os.path.join(d, "server.key")]
+        ca = os.path.join(d, "ca.crt")
+        rc, _, err = run(base + ["--crl", os.path.join(d, "crl.pem")])
+        self.assertEqual(rc, 2)
+        self.assertEqual(err.strip(), "tlschatd: --crl needs --client-ca: the revocation list checks client certificates")
+        garbage = os.path.join(d, "garbage.pem")
+        with open(garbage, "w") as f:
+            f.write("not a CRL\n")
+        for crl, want in ((os.path.join(d, "missing.pem"), r"cannot read the revocation list \(CRL\) '.*missing\.pem': "
+                           r"No such file or directory"),
+                          (garbage, r"the revocation list \(CRL\) '.*garbage\.pem' is not valid PEM .*--crl\?"),
+                          (ca, r"the revocation list \(CRL\) '.*ca\.crt' is not valid PEM"),
+                          (os.path.join(other, "crl.pem"), r"the revocation list '.*crl\.pem' is not signed by the "
+                           r"client CA '.*ca\.crt'")):
+            rc, _, err = run(base + ["--client-ca", ca, "--crl", crl])
+            self.assertEqual(rc, 1, err)
+            self.assertRegex(err, want)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+
+    def test_expired_list_refuses_clients_and_warns(self):
+        d = self.make_dir()
+        # A list that expires a second after it is made.
+        cnf = os.path.join(d, "short.cnf")
+        with open(cnf, "w") as f:
+            f.write(f"[ca]\ndefault_ca = c\n[c]\ndatabase = {d}/index.txt\ncrlnumber = {d}/crlnumber\n"
+                    f"certificate = {d}/ca.crt\nprivate_key = {d}/ca.key\ndefault_md = sha256\n")
+        open(os.path.join(d, "index.txt"), "w").close()
+        with open(os.path.join(d, "crlnumber"), "w") as f:
+            f.write("01\n")
+        subprocess.run(["openssl", "ca", "-batch", "-config", cnf, "-gencrl", "-crlsec", "1",
+                        "-out", os.path.join(d, "crl.pem")], check=True, capture_output=True)
+        wait_for(lambda: _expired(d), what="the CRL to expire")
+        srv = self.start(d)
+        srv.wait_line(r"WARNING: the revocation list '.*crl\.pem' has expired: every client certificate is refused")
+        rc, _, err = run(self.tlschat(d, srv.port, "bob", "-m", "hi"))
+        self.assertEqual(rc, 1, err)
+        srv.wait_line(r"client certificate verify failed: CRL has expired \(this server's revocation list has "
+                      r"expired: make a new one and reload it with SIGHUP\)")
+        # A fresh list, and SIGHUP: bob is served again.
+        self.revoke(d, "--crl")
+        srv.signal(signal.SIGHUP)
+        srv.wait_line(r"SIGHUP: reloaded ")
+        rc, out, err = run(self.tlschat(d, srv.port, "bob", "-m", "hi"))
+        self.assertEqual(rc, 0, err)
+
+
+def _expired(d):
+    """crl.pem's nextUpdate has passed (by more than a second)."""
+    r = subprocess.run(["openssl", "crl", "-in", os.path.join(d, "crl.pem"), "-noout", "-nextupdate"],
+                       capture_output=True, text=True)
+    when = datetime.datetime.strptime(r.stdout.strip().split("=", 1)[1].replace(" GMT", ""), "%b %d %H:%M:%S %Y")
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) > when + datetime.timedelta(seconds=1)

@@ -92,6 +92,9 @@ class Signals(Case):
     def _new_server_cert(self):
         """A second server certificate from the same CA, made by gen-certs.sh."""
         d = self._cert_dir()
+        # gen-certs.sh keeps an existing server pair: remove it to have a new one.
+        for name in ("server.crt", "server.key"):
+            os.remove(os.path.join(d, name))
         subprocess.run([GEN_CERTS, "--dir", d], check=True, capture_output=True)
         return d
 

@@ -313,6 +313,8 @@ done
 check "--key-type rsa: server keyUsage adds keyEncipherment" has_text "$work/rsa/server.crt" "Digital Signature, Key Encipherment"
 
 # Mixed: a reused Ed25519 CA signs an ECDSA server key, and an ECDSA CA an RSA one.
+# (An existing key is kept: remove the pair to have a new one made.)
+rm -f -- "$work/ed25519/server.key" "$work/ed25519/server.crt"
 run "$GEN" --dir "$work/ed25519"
 if [[ $rc == 0 ]] && verifies "$work/ed25519/ca.crt" "$work/ed25519/server.crt" >/dev/null 2>&1 &&
     [[ $(key_text "$work/ed25519/server.key") == "Private-Key: (256 bit"* ]]; then
@@ -327,6 +329,87 @@ if [[ $rc == 0 ]] && verifies "$D/ca.crt" "$D/client-dave.crt" >/dev/null 2>&1 &
 else
     not_ok "a reused ECDSA CA signs a new RSA client certificate" "rc=$rc" "$err"
 fi
+
+# Reruns keep keys: the server pair, and an existing client pair, unless --force.
+KK=$work/keep-keys
+run "$GEN" --dir "$KK" --client erin
+expect_rc "keep-keys: first run exits 0" 0
+fp_of() { openssl pkey -in "$1" -pubout 2>/dev/null | openssl sha256 -r | cut -d' ' -f1; }
+srv_fp=$(fp_of "$KK/server.key")
+erin_fp=$(fp_of "$KK/client-erin.key")
+cp "$KK/server.crt" "$work/kk.server.crt"
+cp "$KK/client-erin.crt" "$work/kk.erin.crt"
+run "$GEN" --dir "$KK"
+check "a rerun keeps server.key (same fingerprint)" test "$(fp_of "$KK/server.key")" = "$srv_fp"
+check "a rerun keeps server.crt" cmp -s "$KK/server.crt" "$work/kk.server.crt"
+run "$GEN" --dir "$KK" --san chat.example.lan
+check "--san on a rerun remakes server.crt" has_text "$KK/server.crt" "DNS:chat.example.lan"
+check "--san on a rerun keeps server.key (same fingerprint)" test "$(fp_of "$KK/server.key")" = "$srv_fp"
+check "--san on a rerun: server.key matches the new server.crt" same_pubkey "$KK/server.crt" "$KK/server.key"
+run "$GEN" --dir "$KK" --client erin
+check "--client rerun keeps client-erin.key (same fingerprint)" test "$(fp_of "$KK/client-erin.key")" = "$erin_fp"
+check "--client rerun keeps client-erin.crt and says so" \
+    bash -c 'cmp -s "$1" "$2" && grep -q "Kept .*client-erin.crt" "$3"' _ "$KK/client-erin.crt" "$work/kk.erin.crt" "$work/run.out"
+rm -f -- "$KK/client-erin.crt"
+run "$GEN" --dir "$KK" --client erin
+check "a lone client-erin.key is signed anew, never replaced" \
+    bash -c '[[ $(openssl pkey -in "$1" -pubout | openssl sha256 -r | cut -d" " -f1) == "$2" ]]' _ "$KK/client-erin.key" "$erin_fp"
+check "the new client-erin.crt verifies and matches the kept key" same_pubkey "$KK/client-erin.crt" "$KK/client-erin.key"
+run "$GEN" --dir "$KK" --force --client erin
+check "--force replaces client-erin.key" test "$(fp_of "$KK/client-erin.key")" != "$erin_fp"
+check "--force replaces server.key" test "$(fp_of "$KK/server.key")" != "$srv_fp"
+
+# Planted symlinks are never written through: at the final name of a key (it
+# is replaced by a file, the target untouched) and at a temp-like name.
+SL=$work/symlink
+mkdir -p "$SL"
+chmod 755 "$SL"
+printf 'victim\n' >"$work/victim"
+ln -s "$work/victim" "$SL/ca.key"
+ln -s "$work/victim" "$SL/ca.crt"
+run "$GEN" --dir "$SL" --force
+check "a symlink planted at ca.key is replaced, its target untouched" \
+    bash -c '[[ ! -L $1/ca.key && -f $1/ca.key && $(cat "$2") == victim ]]' _ "$SL" "$work/victim"
+for n in 0 1 2 3 4 5 6 7 8 9; do ln -sf "$work/victim" "$SL/.client-frank.key.tmp$n"; done
+ln -sf "$work/victim" "$SL/client-frank.key.tmp.$$"
+run "$GEN" --dir "$SL" --client frank
+check "symlinks at temp-like names are not followed" \
+    bash -c '[[ $(cat "$1") == victim && -f $2/client-frank.key && ! -L $2/client-frank.key ]]' _ "$work/victim" "$SL"
+check "no temporary file is left in the directory" \
+    bash -c '! ls -A "$1" | grep -E "^\.[a-z].*\.[A-Za-z0-9]{6}$"' _ "$SL"
+
+# Revocation: --revoke NAME writes crl.pem, signed by the CA, listing the serial.
+RV=$work/revoke
+run "$GEN" --dir "$RV" --client alice --client bob
+run "$GEN" --dir "$RV" --revoke alice
+expect_rc "--revoke alice exits 0" 0
+alice_serial=$(openssl x509 -in "$RV/client-alice.crt" -noout -serial | cut -d= -f2)
+check "crl.pem lists alice's serial" bash -c 'openssl crl -in "$1" -noout -text | grep -q "Serial Number: $2"' _ "$RV/crl.pem" "$alice_serial"
+check "crl.pem is signed by the CA" openssl crl -in "$RV/crl.pem" -noout -CAfile "$RV/ca.crt"
+check "crl.pem's nextUpdate is about 397 days away" \
+    bash -c 'n=$(date -d "$(openssl crl -in "$1" -noout -nextupdate | cut -d= -f2)" +%s); d=$(( (n - $(date +%s)) / 86400 )); ((d >= 396 && d <= 397))' _ "$RV/crl.pem"
+check_not "openssl verify -crl_check fails for the revoked alice" \
+    openssl verify -crl_check -CAfile "$RV/ca.crt" -CRLfile "$RV/crl.pem" "$RV/client-alice.crt"
+check "openssl verify -crl_check passes for bob" \
+    openssl verify -crl_check -CAfile "$RV/ca.crt" -CRLfile "$RV/crl.pem" "$RV/client-bob.crt"
+check "--revoke keeps index.txt and crlnumber beside the CA" test -s "$RV/index.txt" -a -s "$RV/crlnumber"
+cp "$RV/crl.pem" "$work/crl.first"
+run "$GEN" --dir "$RV" --revoke bob
+check "a second --revoke lists both serials" \
+    bash -c '[[ $(openssl crl -in "$1" -noout -text | grep -c "Serial Number:") == 2 ]]' _ "$RV/crl.pem"
+run "$GEN" --dir "$RV" --crl
+expect_rc "--crl alone exits 0" 0
+check "--crl alone writes a new CRL (a higher CRL number) that still lists both" \
+    bash -c '[[ $(openssl crl -in "$1" -noout -crlnumber) != $(openssl crl -in "$2" -noout -crlnumber) && $(openssl crl -in "$1" -noout -text | grep -c "Serial Number:") == 2 ]]' _ "$RV/crl.pem" "$work/crl.first"
+run "$GEN" --dir "$RV" --revoke nobody
+check "--revoke of an unknown name fails with one sentence" \
+    bash -c '[[ $1 == 1 && $2 == "gen-certs: there is no "*"client-nobody.crt"* ]]' _ "$rc" "$err"
+expect_usage_error "--revoke cannot go with --client" "--revoke and --crl" --revoke alice --client bob
+E25=$work/revoke-ed25519
+run "$GEN" --dir "$E25" --key-type ed25519 --client alice
+run "$GEN" --dir "$E25" --revoke alice
+check "--revoke works with an Ed25519 CA" \
+    bash -c '[[ $1 == 0 ]] && ! openssl verify -crl_check -CAfile "$2/ca.crt" -CRLfile "$2/crl.pem" "$2/client-alice.crt" >/dev/null 2>&1' _ "$rc" "$E25"
 
 # --cn: a custom name is the CN and is added to the SANs.
 C=$work/cn
