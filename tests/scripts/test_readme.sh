@@ -143,9 +143,12 @@ run_client() {
             "stdout: $(cat "$work/client.out")" "server: $(tail -n 5 "$server_log" 2>/dev/null)"
         return
     fi
-    # The README's connect line: the same up to the fingerprint, and the same verifier.
+    # The README's connect line: the same up to the fingerprint, and the same
+    # verifier. "localhost" is 127.0.0.1 or ::1, whichever this machine's
+    # /etc/hosts names first: either is the README's address.
+    local got=${line//\(\[::1\]:/(127.0.0.1:}
     if [[ -n $expect && $expect == "connected to "* ]] &&
-        [[ ${line%%; server *} != "${expect%%; server *}" || ${line##*; verified by } != "${expect##*; verified by }" ]]; then
+        [[ ${got%%; server *} != "${expect%%; server *}" || ${got##*; verified by } != "${expect##*; verified by }" ]]; then
         not_ok "$what (connect line as the README shows it)" "README: $expect" "actual: $line"
         return
     fi
