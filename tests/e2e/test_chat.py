@@ -91,7 +91,7 @@ class ChatTLS(Case):
         srv.wait_line(r"disconnect #\d+ \S+ carol: quit")
 
     def test_nick_rules(self):
-        srv = self.start()
+        srv = self.start("--nick-rate", "60000")  # many renames: the pacing has its own test
         alice = self.member(srv, "alice")
         bob = self.member(srv, "bob")
         self.assertRegex(alice.readline(), r"^\* guest\d+ joined$")
@@ -123,7 +123,7 @@ class ChatTLS(Case):
         self.assertEqual(carol.nick, "bob")
 
     def test_look_alike_nick_is_taken(self):
-        srv = self.start()
+        srv = self.start("--nick-rate", "60000")  # many renames: the pacing has its own test
         alice = self.member(srv, "alice")
         mallory = self.member(srv)
         self.assertEqual(alice.readline(), f"* {mallory.nick} joined")
