@@ -633,7 +633,7 @@ tshark_to "$work/facts.tsv" -r "$work/tls.pcapng" -d "tcp.port==$tls_port,tls" \
     -e tcp.flags.syn -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport -e tls.handshake.type \
     -e tls.handshake.extensions_server_name -e tls.handshake.extensions.supported_version \
     -e tls.handshake.version -e tls.handshake.ciphersuite -e x509sat.uTF8String -e x509sat.printableString \
-    -e x509ce.dNSName
+    -e x509ce.dNSName -e tls.handshake.extensions_alpn_str
 
 packets() { "$CAPINFOS" -M -c "$1" 2>/dev/null | sed -n 's/^Number of packets:[[:space:]]*//p'; }
 plain_packets=$(packets "$work/plain.pcapng")

@@ -286,6 +286,10 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         SSL_CTX_set_block_padding(ctx, t->pad);
     if (t->keylog)
         SSL_CTX_set_keylog_callback(ctx, keylog_line);
+    if (tls_alpn_setup(ctx, t->server) < 0) {
+        set_err(err, errlen, "cannot set the application protocol (ALPN) %s: out of memory", TLS_ALPN);
+        goto fail;
+    }
 
     if (t->server) {
         if (load_cert_and_key(t, ctx, t->cert_file, t->key_file, err, errlen) < 0)

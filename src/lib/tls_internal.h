@@ -41,6 +41,11 @@ void tls_ssl_summary(SSL *ssl, struct tls_summary *s);
 /* Client: the server asked for a certificate and none was configured. */
 int tls_ssl_cert_requested(SSL *ssl);
 
+/* ALPN (tls_alpn.c): a client offers TLS_ALPN; a server selects it, serves a
+ * client that offers nothing and refuses one that offers only other protocols.
+ * 0, or -1 when OpenSSL fails. */
+int tls_alpn_setup(SSL_CTX *ctx, int server);
+
 /* "sha256:..." of DER bytes (a certificate). */
 void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_t buflen);
 

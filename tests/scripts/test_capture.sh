@@ -406,6 +406,14 @@ else
 fi
 certs_seen() { tshark -n -r "$1" -d "tcp.port==$2,tls" -Y tls.handshake.certificate 2>/dev/null | wc -l; }
 check "echo run (TLS 1.3): no certificate in clear in tls.pcapng" test "$(certs_seen "$out/tls.pcapng" "$port")" = 0
+# ALPN: the ClientHello offers tlschat/1 in clear; TLS 1.3 encrypts the server's choice.
+alpn_of() { # FILE PORT HANDSHAKE-TYPE
+    tshark -n -r "$1" -d "tcp.port==$2,tls" -Y "tls.handshake.type == $3" -T fields \
+        -e tls.handshake.extensions_alpn_str 2>/dev/null | sort -u
+}
+check "echo run: the ClientHello offers ALPN tlschat/1, in clear" test "$(alpn_of "$out/tls.pcapng" "$port" 1)" = tlschat/1
+check "echo output: names the ALPN offered among what TLS does not hide" \
+    grep -q 'application protocol the client asked for (ALPN, in the ClientHello): tlschat/1' "$work/echo.out"
 check_clean echo "echo run"
 
 # ---------------------------------------------------------------------------
@@ -422,6 +430,9 @@ else
     ok "TLS 1.2 run: the secret is not in tls.pcapng"
 fi
 check "TLS 1.2 output: says the certificate went in clear" grep -q 'the server certificate: IN CLEAR' "$work/tls12.out"
+check "TLS 1.2 run: the ServerHello selects ALPN tlschat/1, in clear" test "$(alpn_of "$out/tls.pcapng" "$port" 2)" = tlschat/1
+check "TLS 1.2 output: says the server's ALPN choice went in clear" \
+    grep -q "the server's choice, in the ServerHello, also in clear: tlschat/1" "$work/tls12.out"
 check_clean tls12 "TLS 1.2 run"
 
 # ---------------------------------------------------------------------------
