@@ -30,6 +30,7 @@ EDITCAP=${EDITCAP:-editcap}
 CAPINFOS=${CAPINFOS:-capinfos}
 PYTHON=${PYTHON:-python3}
 REPORT=$script_dir/capture_report.py
+DISSECTOR=$script_dir/tlschat.lua
 BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$root/$BUILD
 TLSCHATD=$BUILD/tlschatd
@@ -253,6 +254,14 @@ fi
 if ((${#missing_common[@]} > 0)); then
     die 2 "${missing_common[*]} not found: install the Debian package wireshark-common (sudo apt-get install wireshark-common)."
 fi
+# The dissector needs a tshark built with Lua (Debian's is); without it the
+# lab runs as before and only leaves the dissector out.
+have_lua=0
+if [[ -r $DISSECTOR ]] && "$TSHARK" -v 2>/dev/null | grep -q 'with Lua'; then
+    have_lua=1
+fi
+show_lua=$DISSECTOR
+[[ $DISSECTOR == "$PWD"/* ]] && show_lua=${DISSECTOR#"$PWD"/}
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
     die 2 "python3 is not installed (it writes the report): install the Debian package python3 (sudo apt-get install python3)."
 fi
@@ -692,6 +701,20 @@ cat <<EOF
     wireshark -d tcp.port==$tls_port,tls $q_dir/tls-decrypted.pcapng   (then Analyze > Follow > TLS Stream)
 EOF
 [[ $mode == chat ]] && say "  (follow,...,0 is bob's connection; 1 is alice's.)"
+if ((have_lua)); then
+    q_lua=$(printf '%q' "$show_lua")
+    nick_filter='tlschat.kind == "chat"'
+    [[ $mode == chat ]] && nick_filter='tlschat.nick == "alice"'
+    cat <<EOF
+  The chat protocol itself, named: the dissector $show_lua (-X lua_script:; make install
+  puts it where Wireshark loads it by itself) shows each line as tlschat, with
+  tlschat.kind, tlschat.nick and tlschat.text, in the plaintext and the decrypted capture:
+    tshark -r $q_dir/plain.pcapng -X lua_script:$q_lua -d tcp.port==$plain_port,tlschat -Y tlschat -T fields -e tlschat.kind -e tlschat.nick -e tlschat.text
+    tshark -r $q_dir/tls-decrypted.pcapng -X lua_script:$q_lua -d tcp.port==$tls_port,tls -Y '$nick_filter' -T fields -e tlschat.nick -e tlschat.text
+    Wireshark: wireshark -X lua_script:$q_lua -d tcp.port==$tls_port,tls $q_dir/tls-decrypted.pcapng
+    (over TLS it is found by its ALPN, tlschat/1; display filters such as $nick_filter work)
+EOF
+fi
 
 # ---------------------------------------------------------------------------
 # Files into place, servers kept or stopped.

@@ -481,6 +481,39 @@ else
 fi
 check "chat output: says the lengths are hidden" grep -q 'hidden by --pad 256' "$work/chat.out"
 
+# The dissector (scripts/tlschat.lua) reads both captures as a chat: every
+# line alice said reaches bob as "<alice> LINE", and the filter on her nick
+# finds each of them, in clear and decrypted.
+if tshark -v 2>/dev/null | grep -q 'with Lua'; then
+    plain_port=$(sed -n 's/^  plaintext: tlschatd --plain on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/chat.out")
+    lua=$root/scripts/tlschat.lua
+    said_by_alice() { # FILE DECODE-AS: the texts of the server's lines with nick alice
+        tshark -n -r "$1" -X "lua_script:$lua" -d "$2" -Y 'tlschat.nick == "alice"' -T fields \
+            -E occurrence=a -E aggregator='|' -e tlschat.direction -e tlschat.kind -e tlschat.text 2>/dev/null |
+            awk -F '\t' '{ n = split($1, d, "|"); split($2, k, "|"); split($3, t, "|")
+                for (i = 1; i <= n; i++) if (d[i] == "server -> client" && k[i] == "chat") print t[i] }'
+    }
+    long_line="A line of exactly one hundred characters: its record is far longer than the one that carried the hi."
+    want=$(printf '%s\n' hi "$secret2" "$long_line")
+    got=$(said_by_alice "$out/plain.pcapng" "tcp.port==$plain_port,tlschat")
+    if [[ $got == "$want" ]]; then
+        ok "dissector, plain.pcapng: tlschat.nick == \"alice\" gives each of her lines, with its text"
+    else
+        not_ok "dissector, plain.pcapng: tlschat.nick == \"alice\" gives each of her lines, with its text" "got: $got"
+    fi
+    got=$(said_by_alice "$out/tls-decrypted.pcapng" "tcp.port==$port,tls")
+    if [[ $got == "$want" ]]; then
+        ok "dissector, tls-decrypted.pcapng: found by ALPN, tlschat.nick == \"alice\" gives each of her lines"
+    else
+        not_ok "dissector, tls-decrypted.pcapng: found by ALPN, tlschat.nick == \"alice\" gives each of her lines" "got: $got"
+    fi
+    got=$(said_by_alice "$out/tls.pcapng" "tcp.port==$port,tls")
+    check "dissector, tls.pcapng without keys: no chat line can be read" test -z "$got"
+    check "chat output: prints the dissector's tshark commands" grep -qF -- "-X lua_script:" "$work/chat.out"
+else
+    skip "the dissector on the real captures" "this tshark is built without Lua (Debian's is built with it)"
+fi
+
 kept=$(sed -n 's/^  stop them with: kill \([0-9][0-9]*\) \([0-9][0-9]*\)$/\1 \2/p' "$work/chat.out")
 read -r kept1 kept2 <<<"$kept"
 if [[ -n ${kept1:-} && -n ${kept2:-} ]] && grep -q tlschatd "/proc/$kept1/cmdline" 2>/dev/null &&
