@@ -31,6 +31,7 @@ CAPINFOS=${CAPINFOS:-capinfos}
 PYTHON=${PYTHON:-python3}
 REPORT=$script_dir/capture_report.py
 DISSECTOR=$script_dir/tlschat.lua
+PICTURE=$script_dir/capture_picture.py
 BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$root/$BUILD
 TLSCHATD=$BUILD/tlschatd
@@ -260,6 +261,15 @@ have_lua=0
 if [[ -r $DISSECTOR ]] && "$TSHARK" -v 2>/dev/null | grep -q 'with Lua'; then
     have_lua=1
 fi
+# The picture needs matplotlib (Debian: python3-matplotlib), which Debian's
+# own python3 has even where another python3 comes first on PATH.
+plot_python=
+for py in "$PYTHON" /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import matplotlib' >/dev/null 2>&1; then
+        plot_python=$py
+        break
+    fi
+done
 show_lua=$DISSECTOR
 [[ $DISSECTOR == "$PWD"/* ]] && show_lua=${DISSECTOR#"$PWD"/}
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -615,6 +625,31 @@ stop_capture "$tls_port" "$work/tls.raw.pcapng" "$work/tls.pcapng"
 "$EDITCAP" --inject-secrets "tls,$work/keys.log" "$work/tls.pcapng" "$work/tls-decrypted.pcapng" \
     >"$work/editcap.err" 2>&1 || die 1 "editcap could not embed the key log: $(head -n 1 "$work/editcap.err")"
 
+# The picture (compare.png) sets the TLS run beside one that differs only in
+# padding: a third run, over TLS 1.3 with --pad 256 when the TLS run had no
+# padding, without padding when it had. Its capture and key log stay in the
+# private work directory and go with it.
+extra_pad=
+extra_port=
+if [[ -n $plot_python ]]; then
+    [[ -z $pad ]] && extra_pad=256
+    start_server "TLS, for the picture" "$work/tlschatd-extra.log" 0 "${tls_args[@]}" ${extra_pad:+--pad "$extra_pad"}
+    extra_pid=$server_pid
+    extra_port=$server_port
+    note "TLS run for the picture: tlschatd on 127.0.0.1:$extra_port${extra_pad:+ with --pad $extra_pad}, capturing"
+    start_capture "$extra_port" "$work/extra.raw.pcapng"
+    client_args=(--ca "$certs/ca.crt" --servername localhost --keylog "$work/extra-keys.log" --timeout "$REPLY_TIMEOUT")
+    [[ -n $extra_pad ]] && client_args+=(--pad "$extra_pad")
+    converse "$extra_port"
+    wait_server_quiet "$server_log" "$nclients"
+    stop_capture "$extra_port" "$work/extra.raw.pcapng" "$work/extra.pcapng"
+    stop "$extra_pid" TERM
+    "$EDITCAP" --inject-secrets "tls,$work/extra-keys.log" "$work/extra.pcapng" "$work/extra-decrypted.pcapng" \
+        >"$work/editcap.err" 2>&1 || die 1 "editcap could not embed the key log: $(head -n 1 "$work/editcap.err")"
+else
+    note "compare.png is not drawn: matplotlib is missing (install the Debian package python3-matplotlib: sudo apt-get install python3-matplotlib)."
+fi
+
 # ---------------------------------------------------------------------------
 # What the eavesdropper sees
 
@@ -644,6 +679,23 @@ tshark_to "$work/facts.tsv" -r "$work/tls.pcapng" -d "tcp.port==$tls_port,tls" \
     -e tls.handshake.version -e tls.handshake.ciphersuite -e x509sat.uTF8String -e x509sat.printableString \
     -e x509ce.dNSName -e tls.handshake.extensions_alpn_str
 
+if [[ -n $extra_port ]]; then
+    tshark_to "$work/extra-decrypted.tsv" -r "$work/extra-decrypted.pcapng" -d "tcp.port==$extra_port,tls" -Y tls \
+        -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+        -e frame.time_relative -e tcp.srcport -e tcp.dstport -e tls.record.content_type -e tls.record.length -e data.data
+    tls_name="TLS ${tls_version:-1.3}: each record is the message plus a fixed overhead, so its size tells the length"
+    if [[ -n $pad ]]; then
+        picture_runs=(--tls extra-decrypted.tsv "$extra_port" "$tls_name"
+            --padded decrypted.tsv "$tls_port" "TLS 1.3 with --pad $pad")
+    else
+        picture_runs=(--tls decrypted.tsv "$tls_port" "$tls_name"
+            --padded extra-decrypted.tsv "$extra_port" "TLS 1.3 with --pad 256: every record of one size")
+    fi
+    "$plot_python" "$PICTURE" "$work" --out "$work/compare.png" --plain-port "$plain_port" "${picture_runs[@]}" \
+        --message="$message" --long-line="$long_line" >"$work/picture.err" 2>&1 ||
+        die 1 "could not draw compare.png: $(grep -v '^[[:space:]]*$' "$work/picture.err" | tail -n 1)"
+fi
+
 packets() { "$CAPINFOS" -M -c "$1" 2>/dev/null | sed -n 's/^Number of packets:[[:space:]]*//p'; }
 plain_packets=$(packets "$work/plain.pcapng")
 tls_packets=$(packets "$work/tls.pcapng")
@@ -671,6 +723,10 @@ say "tlschat Wireshark lab: $mode mode, secret message \"$message\"${pad:+, --pa
 say "  plaintext: tlschatd --plain on 127.0.0.1:$plain_port -> $show_dir/plain.pcapng (${plain_packets:-?} packets)"
 say "  TLS:       tlschatd on 127.0.0.1:$tls_port${pad:+ --pad $pad} -> $show_dir/tls.pcapng (${tls_packets:-?} packets)"
 say "             its key log: $show_dir/keys.log; keys embedded: $show_dir/tls-decrypted.pcapng"
+if [[ -n $extra_port ]]; then
+    say "  picture:   $show_dir/compare.png: the plaintext run, TLS, and TLS ${pad:+without padding}${extra_pad:+with --pad 256} (a third"
+    say "             run, on 127.0.0.1:$extra_port), as three timelines of the sizes an eavesdropper sees"
+fi
 if [[ $mode == echo ]]; then
     say "  conversation: the client says \"hi\", the secret, a 100-character line; the server echoes each"
 else
@@ -729,6 +785,7 @@ if ((EUID == 0)) && [[ -n ${SUDO_UID:-} && -n ${SUDO_GID:-} ]]; then
     owner=$SUDO_UID:$SUDO_GID
 fi
 made=(plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng)
+[[ -n $extra_port ]] && made+=(compare.png)
 if ((keep_servers && certs_temporary)); then
     cp -- "$certs/ca.crt" "$work/ca.crt" || die 1 "cannot copy the CA certificate: check that ${TMPDIR:-/tmp} is writable."
     made+=(ca.crt)

@@ -349,6 +349,10 @@ done
 for f in plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng; do
     check "echo run: made $f" test -s "$out/$f"
 done
+is_png() { [[ $(head -c 8 "$1" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]; }
+check "echo run: made compare.png, a PNG picture" is_png "$out/compare.png"
+check "echo run: compare.png belongs to the user who ran sudo" test "$(stat -c %u:%g "$out/compare.png")" = "$nobody_owner"
+check "echo output: names compare.png and its padded third run" grep -q 'compare.png: .*with --pad 256' "$work/echo.out"
 check "echo run: keys.log holds TLS 1.3 traffic secrets" grep -q '^CLIENT_TRAFFIC_SECRET_0 ' "$out/keys.log"
 check "echo run: keys.log is readable by its owner only" test "$(stat -c %a "$out/keys.log")" = 600
 port=$(tls_port_of echo)
@@ -480,6 +484,8 @@ else
         "got '$hi_len', '$secret_len' and '$long_len'"
 fi
 check "chat output: says the lengths are hidden" grep -q 'hidden by --pad 256' "$work/chat.out"
+check "chat --pad run: made compare.png, with an unpadded third run" is_png "$out/compare.png"
+check "chat output: names compare.png and its unpadded third run" grep -q 'compare.png: .*without padding' "$work/chat.out"
 
 # The dissector (scripts/tlschat.lua) reads both captures as a chat: every
 # line alice said reaches bob as "<alice> LINE", and the filter on her nick
