@@ -42,6 +42,7 @@ struct tls_config {
     int min_version;            /* TLS_V1_2 (default) or TLS_V1_3 */
     int max_version;            /* 0: the newest; TLS_V1_2 to show a TLS 1.2 session */
     size_t pad;                 /* pad TLS 1.3 records to a multiple of this; 0: off */
+    int dtls;                   /* DTLS 1.2 over UDP (include/dtls.h) instead of TLS over TCP */
     const struct tls_words *words; /* NULL: program-neutral hints */
 };
 
