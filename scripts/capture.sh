@@ -6,9 +6,13 @@
 # conversation through tlschat against each while dumpcap records the port,
 # then prints, side by side, what someone on the network reads in each run
 # (tshark reads the captures; scripts/capture_report.py writes that report).
-# Writes into captures/ (or --dir DIR): plain.pcapng, tls.pcapng, keys.log and
+# Writes into captures/ (or --dir DIR): plain.pcapng, tls.pcapng, keys.log,
 # tls-decrypted.pcapng (the TLS capture with keys.log embedded, so Wireshark
-# opens it decrypted with no settings).
+# opens it decrypted with no settings) and compare.png (three timelines:
+# plaintext, TLS, TLS with --pad, from a third run; scripts/capture_picture.py).
+# With --udp, the tutorials' UDP example instead, plain UDP and DTLS 1.2
+# (scripts/lib/capture_udp.sh). The dissector scripts/tlschat.lua names the
+# chat protocol in both TCP captures (the commands are printed).
 #
 # Every process it starts it stops again, by pid: on success, on failure and
 # on Ctrl-C. Files are made in a private temporary directory and moved into
@@ -53,6 +57,8 @@ Writes into captures/ (or --dir DIR):
   tls.pcapng             the TLS run: record types and sizes only
   keys.log               the TLS session keys (tlschat --keylog): DELETE IT AFTER
   tls-decrypted.pcapng   tls.pcapng with keys.log embedded: Wireshark opens it decrypted
+  compare.png            plaintext, TLS and TLS with --pad as three timelines of sizes
+                         (a third, padded or unpadded, TLS run; needs python3-matplotlib)
 
 Options:
   --dir DIR          write the captures into DIR (default: captures/ of the repo)
@@ -68,6 +74,11 @@ Options:
   --tls 1.2|1.3      the TLS version of the TLS run (default 1.3); with 1.2 the
                      server certificate crosses the network in clear
   --keep-servers     leave both tlschatd running afterwards (prints their pids)
+  --udp              the UDP lab instead: the tutorials' UDP example in plain UDP
+                     and in DTLS 1.2 (build/examples/udp-server, udp-client):
+                     udp-plain.pcapng, dtls.pcapng, dtls-keys.log and
+                     dtls-decrypted.pcapng (--port and --tls-port name the
+                     plain and the DTLS port; --message the secret)
   -h, --help         show this help and exit
 
 The conversation: "hi", the secret message, then a 100-character line, so the
@@ -112,6 +123,7 @@ mode="echo"
 pad=
 tls_version=
 keep_servers=0
+udp=0
 
 need_arg() { # OPTION ARGS-LEFT
     (($2 >= 2)) || usage_error "$1 needs a value (see $0 --help)"
@@ -169,6 +181,10 @@ while (($# > 0)); do
             keep_servers=1
             shift
             ;;
+        --udp)
+            udp=1
+            shift
+            ;;
         -*)
             usage_error "unknown option '$opt' (see $0 --help)"
             ;;
@@ -177,6 +193,13 @@ while (($# > 0)); do
             ;;
     esac
 done
+
+if ((udp)); then
+    for o in "mode:$mode:echo" "pad:$pad:" "tls:$tls_version:" "keep-servers:$keep_servers:0"; do
+        IFS=: read -r name val default <<<"$o"
+        [[ $val == "$default" ]] || usage_error "--udp runs the tutorials' UDP example, which has no --$name: leave it out"
+    done
+fi
 
 case $mode in
     echo | chat) ;;
@@ -285,7 +308,9 @@ if ! "$DUMPCAP" -i lo -L >/dev/null 2>&1; then
     die 2 "you may not capture packets on the loopback interface (dumpcap -i lo failed): run this as root (sudo $0), or allow your user: sudo dpkg-reconfigure wireshark-common (answer Yes), sudo usermod -aG wireshark \$USER, then log in again."
 fi
 
-for p in "$TLSCHATD" "$TLSCHAT"; do
+progs=("$TLSCHATD" "$TLSCHAT")
+((udp)) && progs=("$BUILD/examples/udp-server" "$BUILD/examples/udp-client")
+for p in "${progs[@]}"; do
     [[ -x $p ]] || die 2 "$p is missing or not executable: build it first with make (or point BUILD= at your build directory)."
 done
 
@@ -417,26 +442,6 @@ start_server() {
     [[ -n $server_port ]] || die 1 "could not read the port of tlschatd ($name) from its log."
 }
 
-server_log_dir=$work
-((keep_servers)) && server_log_dir=$dir
-
-tls_args=(--cert "$certs/server.crt" --key "$certs/server.key")
-pad_args=()
-[[ -n $pad ]] && pad_args=(--pad "$pad")
-
-start_server plain "$server_log_dir/tlschatd-plain.log" "${base_port:-0}" --plain
-plain_pid=$server_pid
-plain_port=$server_port
-plain_log=$server_log
-tls_base=0
-[[ -n $base_port ]] && tls_base=$((base_port + 1))
-[[ -n $tls_port_wanted ]] && tls_base=$tls_port_wanted
-start_server TLS "$server_log_dir/tlschatd-tls.log" "$tls_base" \
-    "${tls_args[@]}" "${pad_args[@]}"
-tls_pid=$server_pid
-tls_port=$server_port
-tls_log=$server_log
-
 # ---------------------------------------------------------------------------
 # Captures
 
@@ -463,7 +468,9 @@ start_capture() {
 # at once could lose the end of the conversation. So: send one UDP datagram with
 # a unique text to PORT after the conversation, wait until that text is in the
 # file (packets are written in order, so everything before it is there too),
-# stop dumpcap with SIGINT, wait for it to exit, and keep only the TCP packets.
+# stop dumpcap with SIGINT, wait for it to exit, and keep only the TCP packets
+# (or those FILTER selects: the UDP lab keeps UDP but the marker).
+# stop_capture PORT RAW OUT [FILTER]
 stop_capture() {
     local port=$1 raw=$2 out=$3 end marker next=0 rc
     marker="tlschat-capture-end-$$-$RANDOM$RANDOM"
@@ -480,7 +487,7 @@ stop_capture() {
     stop "$capture_pid" INT
     rc=$?
     ((rc == 0)) || die 1 "dumpcap failed (status $rc): $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
-    "$TSHARK" -n -r "$raw" -Y tcp -w "$out" >"$work/tshark.err" 2>&1 ||
+    "$TSHARK" -n -r "$raw" -Y "${4:-tcp}" -w "$out" >"$work/tshark.err" 2>&1 ||
         die 1 "tshark could not copy the capture: $(grep -v '^Running as user' "$work/tshark.err" | head -n 1)"
 }
 
@@ -601,6 +608,33 @@ converse() { # PORT
         client_finish bob
     fi
 }
+
+# --udp: the UDP lab instead (scripts/lib/capture_udp.sh), with the same
+# helpers; it ends the script.
+if ((udp)); then
+    # shellcheck source=lib/capture_udp.sh
+    . "$script_dir/lib/capture_udp.sh"
+fi
+
+server_log_dir=$work
+((keep_servers)) && server_log_dir=$dir
+
+tls_args=(--cert "$certs/server.crt" --key "$certs/server.key")
+pad_args=()
+[[ -n $pad ]] && pad_args=(--pad "$pad")
+
+start_server plain "$server_log_dir/tlschatd-plain.log" "${base_port:-0}" --plain
+plain_pid=$server_pid
+plain_port=$server_port
+plain_log=$server_log
+tls_base=0
+[[ -n $base_port ]] && tls_base=$((base_port + 1))
+[[ -n $tls_port_wanted ]] && tls_base=$tls_port_wanted
+start_server TLS "$server_log_dir/tlschatd-tls.log" "$tls_base" \
+    "${tls_args[@]}" "${pad_args[@]}"
+tls_pid=$server_pid
+tls_port=$server_port
+tls_log=$server_log
 
 nclients=1
 [[ $mode == chat ]] && nclients=2

@@ -47,7 +47,7 @@ watch_run() {
         >"$work/$name.out" 2>"$work/$name.err" &
     pid=$!
     bg_pids+=("$pid")
-    end=$((SECONDS + 60))
+    end=$((SECONDS + 240))
     while pid_running "$pid"; do
         # Every descendant of $pid, with its command line.
         ps -e -o pid=,ppid=,args= | awk -v top="$pid" '
@@ -64,7 +64,7 @@ watch_run() {
             sent=1
         fi
         if ((SECONDS >= end)); then
-            not_ok "$name: capture.sh finished within 60 s"
+            not_ok "$name: capture.sh finished within 240 s"
             stop_pid --name capture.sh "$pid" TERM 10
             rc=$?
             break
@@ -208,6 +208,14 @@ if [[ $rc == 2 ]] && grep -q 'TLS 1.3 records only' "$work/usage.err" && [[ ! -e
     ok "usage error --tls 1.2 --pad 256: padding is TLS 1.3 only, status 2"
 else
     not_ok "usage error --tls 1.2 --pad 256: padding is TLS 1.3 only, status 2" "exit $rc" "$(cat "$work/usage.err")"
+fi
+
+"$CAPTURE" --udp --mode chat --dir "$work/usage.out" >"$work/usage.stdout" 2>"$work/usage.err"
+rc=$?
+if [[ $rc == 2 ]] && grep -q -- '--udp runs the tutorials' "$work/usage.err" && [[ ! -e $work/usage.out ]]; then
+    ok "usage error --udp --mode chat: the UDP example has no chat mode, status 2"
+else
+    not_ok "usage error --udp --mode chat: the UDP example has no chat mode, status 2" "exit $rc" "$(cat "$work/usage.err")"
 fi
 
 TSHARK=/nonexistent/tshark "$CAPTURE" --dir "$work/notshark" >/dev/null 2>"$work/notshark.err"
@@ -534,6 +542,63 @@ else
         "$(tail -n 15 "$work/chat.out")" "$(tail -n 8 "$out"/tlschatd-*.log 2>&1)"
 fi
 check_clean chat "chat run, once the kept servers are stopped"
+
+# ---------------------------------------------------------------------------
+# --udp: the tutorials' UDP example, plain UDP and DTLS 1.2.
+
+secret3="udp secret $$ for the datagrams"
+out=$work/udp.tmp/out
+watch_run udp --udp --dir "$out" --message "$secret3"
+expect_rc "UDP run: exits 0" 0 udp
+for f in udp-plain.pcapng dtls.pcapng dtls-keys.log dtls-decrypted.pcapng; do
+    check "UDP run: made $f" test -s "$out/$f"
+done
+check "UDP run: dtls-keys.log is readable by its owner only" test "$(stat -c %a "$out/dtls-keys.log")" = 600
+dtls_port=$(sed -n 's/^  DTLS 1\.2: *udp-server --dtls on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/udp.out")
+check "UDP run: reports the DTLS port" test -n "$dtls_port"
+secret3_hex=$(hex_of "$secret3")
+udp_payloads() { tshark -n -r "$1" -Y udp -T fields -e udp.payload 2>/dev/null; }
+if udp_payloads "$out/udp-plain.pcapng" | grep -q "$secret3_hex"; then
+    ok "udp-plain.pcapng: tshark reads the secret in a datagram"
+else
+    not_ok "udp-plain.pcapng: tshark reads the secret in a datagram"
+fi
+if grep -aqF -- "$secret3" "$out/dtls.pcapng" || udp_payloads "$out/dtls.pcapng" | grep -q "$secret3_hex"; then
+    not_ok "dtls.pcapng: the secret is nowhere, in the bytes or the datagrams"
+else
+    ok "dtls.pcapng: the secret is nowhere, in the bytes or the datagrams"
+fi
+dtls_data() { # FILE [TSHARK OPTIONS]: the decrypted DTLS application data
+    local f=$1
+    shift
+    tshark -n -r "$f" -d "udp.port==$dtls_port,dtls" "$@" -Y data -T fields -e data.data 2>/dev/null
+}
+if dtls_data "$out/dtls.pcapng" -o tls.keylog_file: | grep -q "$secret3_hex"; then
+    not_ok "dtls.pcapng: without the key log tshark decrypts nothing"
+else
+    ok "dtls.pcapng: without the key log tshark decrypts nothing"
+fi
+if dtls_data "$out/dtls-decrypted.pcapng" | grep -q "$secret3_hex"; then
+    ok "dtls-decrypted.pcapng: tshark reads the secret with no key log option"
+else
+    not_ok "dtls-decrypted.pcapng: tshark reads the secret with no key log option"
+fi
+if dtls_data "$out/dtls.pcapng" -o "tls.keylog_file:$out/dtls-keys.log" | grep -q "$secret3_hex"; then
+    ok "dtls.pcapng + dtls-keys.log: tshark -o tls.keylog_file: reads the secret"
+else
+    not_ok "dtls.pcapng + dtls-keys.log: tshark -o tls.keylog_file: reads the secret"
+fi
+# The cookie exchange: the server's first answer is a HelloVerifyRequest, and
+# its certificate comes only after the second ClientHello.
+hs_order=$(tshark -n -r "$out/dtls.pcapng" -d "udp.port==$dtls_port,dtls" -Y dtls.handshake.type -T fields \
+    -E occurrence=a -E aggregator=, -e dtls.handshake.type 2>/dev/null | tr '\n' ',' | cut -d, -f1-4)
+check "DTLS run: ClientHello, HelloVerifyRequest (the cookie), ClientHello again, then ServerHello" \
+    test "$hs_order" = "1,3,1,2"
+check "UDP output: shows the secret in the plain run and the cookie" \
+    grep -q 'HelloVerifyRequest (the cookie)' "$work/udp.out"
+check "UDP output: reads the secret back from the decrypted run" grep -qF -- "$secret3\n" "$work/udp.out"
+check "UDP output: warns to delete dtls-keys.log" grep -q 'WARNING: .*dtls-keys.log' "$work/udp.out"
+check_clean udp "UDP run"
 
 # ---------------------------------------------------------------------------
 # A failure half-way: the TLS port is taken, after the plaintext server has
