@@ -10,6 +10,11 @@ DESTDIR    ?=
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# The Wireshark dissector (scripts/tlschat.lua). PREFIX=~/.local makes this
+# Wireshark's personal Lua plugin folder, which it loads by itself; for all
+# users: WIRESHARK_PLUGINDIR=/usr/lib/x86_64-linux-gnu/wireshark/plugins
+# (tshark -G folders names both).
+WIRESHARK_PLUGINDIR ?= $(PREFIX)/lib/wireshark/plugins
 BUILD      ?= build
 CFLAGS     ?= -O2 -g
 LDFLAGS    ?=
@@ -154,15 +159,16 @@ install:
 	sed 's/^installed=0$$/installed=1/' scripts/gen-certs.sh >$(INSTALLED)/tlschat-gen-certs
 	sed 's/^installed=0$$/installed=1/' scripts/show-cert.sh >$(INSTALLED)/tlschat-show-cert
 	sed 's|@BINDIR@|$(BINDIR)|g' src/server/tlschatd.service >$(INSTALLED)/tlschatd.service
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(WIRESHARK_PLUGINDIR)
 	install -m 0755 $(addprefix $(INSTALLED)/,tlschatd tlschat tlschat-gen-certs tlschat-show-cert) $(DESTDIR)$(BINDIR)/
 	install -m 0644 src/server/tlschatd.1 src/client/tlschat.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(INSTALLED)/tlschatd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 scripts/tlschat.lua $(DESTDIR)$(WIRESHARK_PLUGINDIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,tlschatd tlschat tlschat-gen-certs tlschat-show-cert) \
 	  $(DESTDIR)$(MANDIR)/man1/tlschatd.1 $(DESTDIR)$(MANDIR)/man1/tlschat.1 \
-	  $(DESTDIR)$(UNITDIR)/tlschatd.service
+	  $(DESTDIR)$(UNITDIR)/tlschatd.service $(DESTDIR)$(WIRESHARK_PLUGINDIR)/tlschat.lua
 
 clean:
 	rm -rf build
