@@ -102,8 +102,10 @@ static void add_line(struct tui *t, enum kind kind, const char *line, size_t len
     struct tm tm;
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%H:%M ", &tm);
-    if (kind == SYSTEM)
-        strcat(stamp, "-!- ");
+    if (kind == SYSTEM) {
+        size_t k = strlen(stamp);
+        snprintf(stamp + k, sizeof stamp - k, "-!- ");
+    }
     size_t n = tui_utf8_to_wide(stamp, strlen(stamp), l.text, 16);
     size_t head = n;
     n += tui_utf8_to_wide(clean, len, l.text + n, len + 1);
@@ -249,7 +251,7 @@ static void draw_input(struct tui *t)
     for (size_t i = t->view; i < t->in.len; i++) {
         wchar_t c = t->in.buf[i];
         size_t cw = (size_t)tui_char_width(c);
-        if (used + cw > avail - (i < t->in.cur ? 0 : 0))
+        if (used + cw > avail)
             break;
         wchar_t wc[2] = {iswprint((wint_t)c) ? c : L'?', L'\0'};
         waddnwstr(t->input, wc, 1);
