@@ -26,6 +26,7 @@
 #include "tui_wrap.h"
 
 #define SCROLLBACK  2000 /* lines kept */
+#define SCROLLBACK_CHARS (1024 * 1024) /* and characters: a flood of long lines stays within 4 MB */
 #define STAMP_COLS  6    /* "HH:MM " */
 #define INDENT      8    /* a wrapped line's continuation starts past the time stamp */
 #define MAX_ROWS    256  /* rows one line may take on screen (the rest is cut) */
@@ -51,6 +52,7 @@ struct tui {
     char server[160], security[320], state[40];
     struct shown lines[SCROLLBACK]; /* a ring: first is the oldest of count */
     size_t first, count;
+    size_t chars; /* characters the ring holds */
     size_t scroll; /* rows the view is scrolled up from the newest */
     struct tui_input in;
     size_t view; /* first character of the input line on screen */
@@ -120,13 +122,15 @@ static void add_line(struct tui *t, enum kind kind, const char *line, size_t len
         l.nick_len = nlen;
         l.pair = nick_pair(clean + at, nlen);
     }
-    if (t->count == SCROLLBACK) {
+    while (t->count > 0 && (t->count == SCROLLBACK || t->chars + l.len > SCROLLBACK_CHARS)) {
+        t->chars -= t->lines[t->first].len;
         free(t->lines[t->first].text);
         t->first = (t->first + 1) % SCROLLBACK;
         t->count--;
     }
     t->lines[(t->first + t->count) % SCROLLBACK] = l;
     t->count++;
+    t->chars += l.len;
     if (t->scroll > 0) /* reading further up: keep the view where it is */
         t->scroll += rows_of(t, &l);
     t->dirty = 1;
