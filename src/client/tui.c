@@ -26,7 +26,7 @@
 #include "tui_wrap.h"
 
 #define SCROLLBACK  2000 /* lines kept */
-#define SCROLLBACK_CHARS (1024 * 1024) /* and characters: a flood of long lines stays within 4 MB */
+#define SCROLLBACK_CHARS ((size_t)1024 * 1024) /* and characters: a flood of long lines stays within 4 MB */
 #define STAMP_COLS  6    /* "HH:MM " */
 #define INDENT      8    /* a wrapped line's continuation starts past the time stamp */
 #define MAX_ROWS    256  /* rows one line may take on screen (the rest is cut) */
