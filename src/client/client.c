@@ -136,8 +136,7 @@ static int heard(struct session *s, const char *line, size_t len, int *rc)
         if (s->ui && !s->tlschatd)
             queue_out(s, "/who\n", 5); /* who is here: shown, and their nicks complete with Tab */
         s->tlschatd = 1;
-    }
-    else if (!s->tlschatd && len >= 2 && memcmp(line, "! ", 2) == 0)
+    } else if (!s->tlschatd && len >= 2 && memcmp(line, "! ", 2) == 0)
         s->said_no = 1;
     if (s->nick_pending)
         return nick_answer(s, line, len, rc);
