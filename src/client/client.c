@@ -17,6 +17,7 @@
 #include "loop.h"
 #include "net.h"
 #include "text.h"
+#include "trust.h"
 
 #define MAX_RECV_LINE (1 << 20)
 #define STDIN_HIGH    (1 << 20) /* stop reading input while this much waits to be sent */
@@ -37,6 +38,7 @@ struct session {
     int told_tls;       /* a TLS server told this plaintext client so */
     uint64_t close_sent_ms;
     int last_was_newline;
+    struct trust trust; /* who the server is, decided before a byte is sent */
 };
 
 static size_t unsent(const struct session *s)
@@ -74,9 +76,9 @@ static void print_connect_line(struct session *s)
                 o->host, o->port, conn_peer(s->conn));
         return;
     }
-    fprintf(stderr, "connected to %s:%s (%s): %s %s %s; server %s %s; verified by %s\n", o->host, o->port,
+    fprintf(stderr, "connected to %s:%s (%s): %s %s %s; server %s %s; verified by %s%s%s\n", o->host, o->port,
             conn_peer(s->conn), sum.version, sum.cipher, sum.group, sum.subject, sum.fingerprint,
-            tls_verified_by(s->tls));
+            s->trust.verified_by, o->verbose ? "; words " : "", o->verbose ? s->trust.words : "");
 }
 
 /* Returns 1 to go on, 0 when the session is over (status in *rc). */
@@ -178,7 +180,7 @@ static void read_input(struct session *s)
     if (n <= 0)
         queue_close(s);
     else
-        queue_out(s, buf, (size_t)n);
+        queue_out(s, buf, trust_filter_input(&s->trust, buf, (size_t)n, s->last_was_newline)); /* /whois-server */
 }
 
 /* conn's event bits as poll's, and back. */
@@ -257,6 +259,11 @@ int client_run(const struct client_options *o)
         return 1;
     }
     s.tls = tls;
+    if (trust_check(o, s.conn, tls, &s.trust) < 0) { /* nothing sent yet */
+        conn_close(s.conn);
+        tls_free(tls);
+        return 1;
+    }
     if (conn_cert_requested(s.conn))
         s.connect_line_due = 1; /* it may still refuse us: wait for its word */
     else
