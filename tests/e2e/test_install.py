@@ -293,7 +293,7 @@ class SearchOrder(Case):
         rc, _, err = run_in(self.elsewhere, [TLSCHAT, "--pin", fingerprint(cert("server.crt")), "-m", "hi",
                                              "localhost", str(srv.port)], env)
         self.assertEqual(rc, 0, err)
-        self.assertIn("verified by --pin", err)
+        self.assertIn("verified by pin (certificate)", err)
         plain = Proc([TLSCHATD, "--plain", "--listen", "127.0.0.1", "--port", "0"], stdin=subprocess.DEVNULL,
                      env=env, cwd=self.elsewhere, name="tlschatd")
         self.addCleanup(plain.kill)
