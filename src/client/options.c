@@ -97,10 +97,10 @@ static int parse_action(struct client_options *o, int argc, char **argv)
         return 2;
     }
     if (o->show_cert && optind < argc) {
-        char err[256];
-        long n;
         o->show_cert_host = argv[optind++];
         if (optind < argc) {
+            char err[256];
+            long n;
             o->port = argv[optind++];
             if (args_number("PORT", o->port, 1, 65535, &n, err, sizeof err) < 0) {
                 fprintf(stderr, "tlschat: %s\n", err);

@@ -47,13 +47,13 @@ void tls_sha256_text(const unsigned char md[TLS_SHA256_LEN], char *buf, size_t b
 
 static void key_type(EVP_PKEY *key, char *buf, size_t len)
 {
-    char group[64] = "";
-    size_t glen = 0;
     switch (key ? EVP_PKEY_get_base_id(key) : 0) {
     case EVP_PKEY_RSA:
         snprintf(buf, len, "RSA %d bit", EVP_PKEY_get_bits(key));
         break;
     case EVP_PKEY_EC: {
+        char group[64] = "";
+        size_t glen = 0;
         const char *nist = NULL;
         if (EVP_PKEY_get_group_name(key, group, sizeof group, &glen) == 1)
             nist = EC_curve_nid2nist(OBJ_sn2nid(group));

@@ -18,7 +18,7 @@ void words_of_spki(const unsigned char *sha256, char *buf, size_t len)
     if (len == 0)
         return;
     buf[0] = '\0';
-    for (int g = 0; g < WORDS_GROUPS; g++) {
+    for (size_t g = 0; g < WORDS_GROUPS; g++) {
         const unsigned char *b = sha256 + 4 * g;
         uint32_t v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | (uint32_t)b[3];
         int n = snprintf(buf + at, len - at, "%s%05u", g ? " " : "", (unsigned)(v % 100000u));
