@@ -57,7 +57,7 @@ static void key_type(EVP_PKEY *key, char *buf, size_t len)
         const char *nist = NULL;
         if (EVP_PKEY_get_group_name(key, group, sizeof group, &glen) == 1)
             nist = EC_curve_nid2nist(OBJ_sn2nid(group));
-        snprintf(buf, len, "ECDSA %s", nist ? nist : group[0] ? group : "(unknown curve)");
+        snprintf(buf, len, "ECDSA %.30s", nist ? nist : group[0] ? group : "(unknown curve)");
         break;
     }
     case EVP_PKEY_ED25519: snprintf(buf, len, "ED25519"); break;
