@@ -234,6 +234,13 @@ static int make_dir_of(const char *path, char *err, size_t errlen)
     }
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         goto fail;
+    /* Anyone who can write into the directory could swap the file under us. */
+    struct stat st;
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+        snprintf(err, errlen, "the directory '%s' of the known hosts can be written by every user: name a file in a "
+                 "directory of your own with --known-hosts", dir);
+        return -1;
+    }
     return 0;
 fail:
     snprintf(err, errlen, "cannot make the directory '%s' for the known hosts: %s", dir, strerror(errno));
