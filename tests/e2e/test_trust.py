@@ -247,6 +247,16 @@ class Trust(Case):
         self.assertEqual(rc, 1)
         self.assertIn("can be changed by other users", err)
         self.assertEqual(open(real).read(), good + "\n")
+        # A directory every user can write: nothing written there.
+        shared = os.path.join(self.top, "shared")
+        os.makedirs(shared)
+        os.chmod(shared, 0o777)
+        r = subprocess.run([TLSCHAT, "--known-hosts", os.path.join(shared, "kh"), "--tofu", "-m", "x", "127.0.0.1",
+                            str(srv.port)], capture_output=True, text=True, timeout=TIMEOUT, env=self.env(),
+                           cwd=self.cwd)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("can be written by every user", r.stderr)
+        self.assertEqual(os.listdir(shared), [])
         # The server served on through all of it.
         os.chmod(self.kh, 0o600)
         rc, _, err = self.client("--tofu", "-m", "x", "127.0.0.1", str(srv.port))
