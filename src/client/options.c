@@ -36,7 +36,7 @@ static const char usage[] =
     "      --tls-max 1.2|1.3  highest TLS version (default 1.3; 1.2 shows the certificate to Wireshark)\n"
     "      --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (hides lengths)\n"
     "      --nick NAME        your nick\n"
-    "  -m, --message TEXT     send one line, print the replies, exit\n"
+    "  -m, --message TEXT     send one line, print the replies, exit (see below)\n"
     "      --timeout SEC      give up connecting, or waiting for 'closed', after SEC s (default 10)\n"
     "  -q, --quiet            no connect line\n"
     "  -v, --verbose          the words of the server's key in the connect line\n"
@@ -47,6 +47,10 @@ static const char usage[] =
     "/etc/tlschat that holds it. Without one: the known hosts. A server seen the first time is\n"
     "shown (with the words of its key, to compare with the server's) and you are asked; a known\n"
     "server whose key changed is refused. /whois-server shows the server's key and words.\n"
+    "\n"
+    "After -m's line, or the end of piped input, tlschat sends 'close' and waits for\n"
+    "'closed'; a server that is not tlschatd is done when it closes or has said nothing\n"
+    "for 2 s (exit 0 once the line was delivered).\n"
     "\n"
     "Exit status: 0 success, 1 network or TLS failure, 2 usage error.\n";
 
