@@ -173,11 +173,18 @@ static int known_hosts_check(const struct client_options *o, struct trust *t)
 int trust_check(const struct client_options *o, struct conn *c, const struct tls *tls, struct trust *t)
 {
     memset(t, 0, sizeof *t);
-    if (!tls || conn_summary(c, &t->sum) < 0)
+    if (!tls)
         return 0; /* --plain: the connect line says so */
+    int have = conn_summary(c, &t->sum) == 0 && t->sum.spki[0];
     words_of_spki(t->sum.spki_sha256, t->words, sizeof t->words);
-    if (o->tls.verify_later)
+    if (o->tls.verify_later) {
+        if (!have) { /* nothing to look up: never trust a server that shows no key */
+            fprintf(stderr, "tlschat: the server %s port %s showed no certificate, so there is no key to check: "
+                    "refused\n", o->host, o->port);
+            return -1;
+        }
         return known_hosts_check(o, t);
+    }
     const char *by = tls_verified_by(tls);
     if (t->sum.pin_matched) {
         const char *kind = t->sum.pin_matched == TLS_PIN_SPKI ? "pin (public key)" : "pin (certificate)";
