@@ -231,6 +231,11 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
         fprintf(stderr, "%s: --crl needs --client-ca: the revocation list checks client certificates\n", prog);
         return 2;
     }
+    if (o->plain && (o->qr || o->join_host)) {
+        fprintf(stderr, "%s: --qr and --join-host give the join address of a TLS server, whose key it pins: drop "
+                "them with --plain\n", prog);
+        return 2;
+    }
     if (o->plain && (o->tls.client_ca_file || o->tls.keylog_file || o->tls.pad)) {
         fprintf(stderr, "%s: --plain cannot go with --client-ca, --keylog or --pad: they are TLS settings\n", prog);
         return 2;

@@ -284,6 +284,32 @@ class Trust(Case):
         self.assertEqual(rc, 0, err)
         self.assertIn("; verified by CA certs/ca.crt\n", err)
 
+    def test_usage_errors_are_one_sentence(self):
+        cases = (([TLSCHAT, "--known-hosts", "", "localhost"], "tlschat: --known-hosts is empty: name a file"),
+                 ([TLSCHAT, "--tofu", "--pin", "sha256:" + "0" * 64, "localhost"], "tlschat: --tofu is for servers"),
+                 ([TLSCHAT, "--tofu", "--insecure", "localhost"], "tlschat: --tofu is for servers"),
+                 ([TLSCHAT, "--forget", "localhost", "extra"], "tlschat: --forget takes one HOST"),
+                 ([TLSCHAT, "--forget", "a", "--show-cert", "b"], "tlschat: --forget and --show-cert are two"),
+                 ([TLSCHAT, "--show-cert", "x.crt", "h", "99999"], "tlschat: PORT"),
+                 ([TLSCHAT, "tlschat://127.0.0.1:8443/", "9000"], "tlschat: a join address names the port itself"),
+                 ([TLSCHAT, "--pin", "sha256:" + "1" * 64, f"tlschat://h/?pin=sha256:{'2' * 64}"],
+                  "tlschat: --pin and the join address's pin differ"),
+                 ([TLSCHATD, "--plain", "--qr"], "tlschatd: --qr and --join-host give the join address"),
+                 ([TLSCHATD, "--join-host", "a/b"], "tlschatd: --join-host 'a/b' is not a host name"))
+        for argv, want in cases:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, env=self.env(), cwd=self.cwd)
+            self.assertEqual(r.returncode, 2, (argv, r.stderr))
+            self.assertEqual(len(r.stderr.splitlines()), 1, (argv, r.stderr))
+            self.assertTrue(r.stderr.startswith(want), (argv, r.stderr))
+        r = subprocess.run([TLSCHAT, "--show-cert", os.path.join(self.top, "none.crt")], capture_output=True,
+                           text=True, timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot read the certificate", r.stderr)
+        r = subprocess.run([TLSCHAT, "--show-cert", os.path.join(self.certs, "server.key")], capture_output=True,
+                           text=True, timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("is not a certificate in PEM or DER form", r.stderr)
+
     # ---- the terminal question ----
 
     def ask_in_pty(self, port, answer, then=b"hello from a terminal\n"):
