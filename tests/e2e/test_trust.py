@@ -126,6 +126,27 @@ class Trust(Case):
         self.assertIn(f"tlschat: the server does not match --pin: its certificate is {new_cert} and its public key "
                       f"{new_spki}", err)
 
+    def test_server_warns_30_days_before_expiry_at_start_and_on_sighup(self):
+        short = os.path.join(self.top, "short")
+        r = subprocess.run([GEN_CERTS, "--dir", short, "--days", "10"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        srv = self.server("--cert", os.path.join(short, "server.crt"), "--key", os.path.join(short, "server.key"))
+        warning = (r"tlschatd: WARNING: the certificate '.*short/server\.crt' expires in (9|10) days: renew it with the "
+                   r"same key \(.*gen-certs.* --renew: pins and known hosts stay valid\) and reload it \(SIGHUP\)")
+        srv.wait_line(warning)
+        at = srv.count()
+        srv.signal(1)
+        srv.wait_line(warning, start=at)
+        # A renewal for the full 397 days: no warning after the reload, the same words.
+        words = self.server_words(srv)
+        r = subprocess.run([GEN_CERTS, "--dir", short, "--renew"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        at = srv.count()
+        self.reload(srv)
+        self.assertEqual(self.server_words(srv, at), words)
+        srv.wait_line(r"listening on|SIGHUP: reloaded", start=at)
+        self.assertNotIn("WARNING", "\n".join(srv.text().splitlines()[at:]))
+
     # ---- known hosts ----
 
     def test_first_use_needs_tofu_without_a_terminal_then_is_known(self):
