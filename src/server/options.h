@@ -24,6 +24,8 @@ struct server_options {
     unsigned handshake_timeout; /* seconds */
     unsigned idle_timeout;      /* seconds, 0: none */
     int verbosity;              /* 0 -q, 1 normal, 2 -v */
+    int qr;                     /* --qr: draw the join address as a QR code at start */
+    const char *join_host;      /* --join-host: the name or address others reach this server by */
     struct tls_config tls;
     char cert_path[CERTDIR_PATH_MAX]; /* server.crt and server.key as found when no option names them */
     char key_path[CERTDIR_PATH_MAX];
