@@ -20,6 +20,7 @@
 #define TLSCHAT_CONN_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "tls.h"
@@ -43,6 +44,10 @@ enum conn_role { CONN_SERVER, CONN_CLIENT };
  * servername: client side, the name to send and verify (NULL: none). */
 struct conn *conn_new(int fd, struct tls *tls, enum conn_role role, const char *servername,
                       char *err, size_t errlen);
+
+/* conn_new for a server's accepted fd whose peer address is known (from
+ * accept): saves asking the socket again. */
+struct conn *conn_new_accepted(int fd, struct tls *tls, const struct sockaddr *peer, char *err, size_t errlen);
 
 /* accept + handshake, blocking. NULL with a sentence in err. */
 struct conn *conn_accept(int lfd, struct tls *tls, char *err, size_t errlen);
@@ -99,7 +104,8 @@ void conn_refuse(struct conn *c, const char *line);
 
 int conn_fd(const struct conn *c);
 int conn_is_tls(const struct conn *c);
-/* Bytes decrypted and buffered inside TLS: read them before waiting on the fd. */
+/* Bytes decrypted and buffered inside TLS (1 when only records read ahead and
+ * not yet decrypted wait there): read them before waiting on the fd. */
 int conn_pending(const struct conn *c);
 const char *conn_error(const struct conn *c);
 const char *conn_peer(const struct conn *c);

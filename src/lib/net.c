@@ -156,6 +156,36 @@ int net_accept(int lfd, char *err, size_t errlen)
     }
 }
 
+int net_accept_from(int lfd, struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen)
+{
+    for (;;) {
+        *sslen = sizeof *ss;
+        /* Non-blocking and close-on-exec from the start; the other options come
+         * from the listener (net_tune_listener): no system call per option. */
+        int fd = accept4(lfd, (struct sockaddr *)ss, sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            return fd;
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return NET_WOULDBLOCK;
+        const char *hint = (errno == EMFILE || errno == ENFILE)
+                               ? " (too many open files: raise the limit with ulimit -n)"
+                               : "";
+        set_err(err, errlen, "cannot accept a connection: %s%s", strerror(errno), hint);
+        return -1;
+    }
+}
+
+void net_tune_listener(int lfd, int sndbuf, int keepalive_idle_s)
+{
+    set_nodelay(lfd);
+    if (sndbuf > 0)
+        setsockopt(lfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    if (keepalive_idle_s > 0)
+        net_keepalive(lfd, keepalive_idle_s);
+}
+
 int net_resolve(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *sslen, char *err,
                 size_t errlen)
 {
