@@ -90,6 +90,11 @@ unsigned conn_ready(const struct conn *c, unsigned fd_events);
 /* Best-effort close_notify, close the fd, free. NULL is fine. */
 void conn_close(struct conn *c);
 
+/* Free c and its TLS state without a word to the peer, and hand back its fd,
+ * still open and connected (a load generator holding many idle connections
+ * keeps only the socket). */
+int conn_detach(struct conn *c);
+
 /* TLS server: if the peer has sent nothing at all (a plaintext client waiting
  * to be greeted), send it "! this server speaks TLS: connect without --plain".
  * Returns 1 when the line went out. For a handshake timeout. */

@@ -48,6 +48,10 @@ int net_resolve(const char *host, const char *port, struct sockaddr_storage *ss,
  * connecting, or -1 with err), wait for the fd to be writable, then finish it:
  * 1 connected, 0 not yet (wait again), -1 failed with err. */
 int net_connect_start(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen);
+/* The same from the source address src (port 0: chosen at connect), for a load
+ * generator spreading its connections over several loopback addresses. */
+int net_connect_start_from(const struct sockaddr *sa, socklen_t salen, const struct sockaddr *src,
+                           socklen_t srclen, char *err, size_t errlen);
 int net_connect_finish(int fd, char *err, size_t errlen);
 
 int net_set_nonblocking(int fd, int on);

@@ -134,6 +134,15 @@ int conn_shutdown(struct conn *c)
     return rc;
 }
 
+int conn_detach(struct conn *c)
+{
+    int fd = c->fd;
+    c->shut_down = 1; /* no close_notify: the session is not over for the peer */
+    c->fd = -1;
+    conn_close(c);
+    return fd;
+}
+
 void conn_close(struct conn *c)
 {
     if (!c)

@@ -220,10 +220,28 @@ static void connect_error(int e, const char *where, int timeout_ms, char *err, s
 
 int net_connect_start(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen)
 {
+    return net_connect_start_from(sa, salen, NULL, 0, err, errlen);
+}
+
+int net_connect_start_from(const struct sockaddr *sa, socklen_t salen, const struct sockaddr *src,
+                           socklen_t srclen, char *err, size_t errlen)
+{
     char where[NET_ADDRSTRLEN];
+    int one = 1;
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd >= 0) {
         set_nodelay(fd);
+        /* The port is chosen at connect, per destination: each source address
+         * then has its own ~28,000 ephemeral ports to the same server. */
+        if (src && (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0 ||
+                    bind(fd, src, srclen) < 0)) {
+            int e = errno;
+            net_addr_text(src, where, sizeof where);
+            set_err(err, errlen, "cannot use the source address %s: %s", where, strerror(e));
+            close(fd);
+            errno = e;
+            return -1;
+        }
         if (connect(fd, sa, salen) == 0 || errno == EINPROGRESS)
             return fd;
     }
