@@ -167,8 +167,8 @@ cpu_ticks() {
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
-kv() { # line key
-    sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<" $1"
+kv() { # line(s) key: the value in the first line that has it
+    sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<" $1" | head -n 1
 }
 
 # Start a server in its own session: sets SPID (and SPORT for tlschatd).
@@ -408,11 +408,12 @@ echo "== latency under load: $PACE lines/s into a room of $CROWD TLS clients ($P
 declare -A LAT50 LAT99 LATMAX LAT_N
 for kind in tlschatd-chat ncat-chat; do
     name=${kind%-chat}
-    if run "$kind" "$name" --chat --concurrency "$CROWD" --senders "$PACE_SENDERS" --rate "$PACE" --duration "$SECS" --timeout 60; then
+    # ncat takes its handshakes one at a time, about 64 ms each: give it time.
+    if run "$kind" "$name" --chat --concurrency "$CROWD" --senders "$PACE_SENDERS" --rate "$PACE" --duration "$SECS" --timeout 120; then
         LAT50[$name]=$(kv "$LINE" p50_ms)
         LAT99[$name]=$(kv "$LINE" p99_ms)
         LATMAX[$name]=$(kv "$LINE" max_ms)
-        LAT_N[$name]=$(kv "$LINE" delivered_per_s)
+        LAT_N[$name]=$(kv "$LINE" connected)
     fi
 done
 
@@ -603,9 +604,10 @@ resdir=$BUILD/bench
 mkdir -p "$resdir"
 results=$resdir/results.tsv
 {
-    printf '# tlschat make bench, %s UTC; %s CPUs (%s), %s, %s; load average at the end %s\n' \
+    printf '# tlschat make bench, %s UTC; %s CPUs (%s), %s GiB, %s, %s; loopback; load average at the end %s\n' \
         "$(date -u '+%Y-%m-%d %H:%M')" "$(nproc)" \
-        "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" "$(uname -sr)" \
+        "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
+        "$(awk '/^MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)" "$(uname -sr)" \
         "$(openssl version | cut -d' ' -f1-2)" "$(cut -d' ' -f1-3 /proc/loadavg)"
     tsv() { [ -n "$3" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}"; }
     goal_hs=$(awk -v v="${HSO_CPU[s_server]:-}" 'BEGIN { if (v != "") printf "%.0f", v * 0.6 }')
@@ -613,8 +615,13 @@ results=$resdir/results.tsv
     tsv "CPU per full TLS 1.3 handshake" "openssl s_server" "${HSO_CPU[s_server]:-}" "us" lower
     for n in tlschatd ncat; do
         label=$n; [ "$n" = ncat ] && label="ncat --chat"
-        tsv "A crowd of $CROWD arrives ($CROWD_HANDSHAKES in flight)" "$label" "${CR_SETUP[$n]:-}" "s" lower "$([ "$n" = tlschatd ] && echo 1)"
+        in=${CR_EST[$n]:-$CROWD}
+        shown=$label; [ "$in" = "$CROWD" ] || shown="$label ($in in)"
+        tsv "A crowd of $CROWD arrives ($CROWD_HANDSHAKES in flight)" "$shown" "${CR_SETUP[$n]:-}" "s" lower "$([ "$n" = tlschatd ] && echo 1)"
+        room=${LAT_N[$n]:-$CROWD}
+        [ "$room" = "$CROWD" ] || label="$label ($room in)"
         tsv "Latency p99, $PACE lines/s into $CROWD" "$label" "${LAT99[$n]:-}" "ms" lower "$([ "$n" = tlschatd ] && echo 10)"
+        label=$n; [ "$n" = ncat ] && label="ncat --chat"
         tsv "Server CPU per join and leave ($CROWD)" "$label" "${CR_CPU[$n]:-}" "us" lower
         tsv "Chat lines delivered/s ($CHAT_CLIENTS clients)" "$label" "${CH[$n]:-}" "lines/s" higher
     done
