@@ -166,6 +166,7 @@ cpu_ticks() {
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
 
 kv() { # line(s) key: the value in the first line that has it
     sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<" $1" | head -n 1
@@ -419,12 +420,13 @@ done
 
 # Hold: HOLD concurrent TLS clients on tlschatd --mode echo; server memory.
 hold_run() { # kind name [--plain]
-    local kind=$1 name=$2 out=$tmp/hold-$2.out bpid rss0 rss1 rss2 brss fds line
+    local kind=$1 name=$2 out=$tmp/hold-$2.out bpid rss0 rss1 rss2 brss fds line slab0 slab1
     local tls=(--ca "$CA")
     [ "$kind" = tlschatd-plain ] && tls=(--plain)
     start_server "$kind" || { stop_server; return 1; }
     sleep 0.2
     rss0=$(rss_kb "$SPID")
+    slab0=$(slab_kb)
     # --lean: the bench keeps only each socket, so it stays small beside the server.
     setsid "$BENCH" --hold "$HOLD" --lean --sources "$SOURCES" --duration 120 "${tls[@]}" --label "$name" \
         127.0.0.1 "$SPORT" >"$out" 2>"$tmp/hold.err" &
@@ -437,6 +439,7 @@ hold_run() { # kind name [--plain]
     done
     sleep 1 # the server finishes its last reads and writes
     rss1=$(rss_kb "$SPID")
+    slab1=$(slab_kb)
     fds=$(find "/proc/$SPID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
     brss=$(rss_kb "$bpid")
     line=$(grep 'event=established' "$out")
@@ -449,6 +452,11 @@ hold_run() { # kind name [--plain]
     [ -s "$tmp/hold.err" ] && sed 's/^/   note: /' "$tmp/hold.err"
     local est
     est=$(kv "$line" established)
+    # The kernel's share (socket, file, epoll entry) is in no process's RSS:
+    # the growth of the slab, machine-wide, for both ends of each connection.
+    [ "${est:-0}" -gt 0 ] && awk -v a="$slab0" -v b="$slab1" -v e="$est" 'BEGIN {
+        printf "   kernel slab %.1f MB -> %.1f MB: %.1f KB per connection, both ends (machine-wide: other jobs count too)\n",
+            a / 1024, b / 1024, (b - a) / e }'
     HOLD_RESULT[$name]="$rss0|$rss1|$rss2|${est:-0}|$(kv "$line" all)|$fds|$brss|$(kv "$line" setup_s)"
 }
 declare -A HOLD_RESULT
