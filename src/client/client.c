@@ -16,10 +16,15 @@
 #include "linebuf.h"
 #include "loop.h"
 #include "net.h"
+#include "nick.h"
 #include "text.h"
 
 #define MAX_RECV_LINE (1 << 20)
 #define STDIN_HIGH    (1 << 20) /* stop reading input while this much waits to be sent */
+/* A server that is not tlschatd need not answer "close": once our last line is
+ * out, its having said nothing for this long ends the session (exit 0). The
+ * same wait bounds the answer to "/nick NAME". tlschat(1) documents it. */
+#define QUIET_MS 2000
 
 static const char tls_refusal[] = "! this server speaks TLS";
 static const char server_stopping[] = "* the server is shutting down";
@@ -37,6 +42,14 @@ struct session {
     int told_tls;       /* a TLS server told this plaintext client so */
     uint64_t close_sent_ms;
     int last_was_newline;
+    int tlschatd;           /* it welcomed us: it answers "close" with "closed" */
+    int said_no;            /* a "! " line before any welcome: a refusal */
+    uint64_t last_heard_ms; /* the server's last bytes */
+    uint64_t delivered_ms;  /* when the send queue last ran empty */
+    struct nick_choice nick;
+    int nick_pending;       /* "/nick NAME" sent, the verdict not heard yet */
+    uint64_t nick_sent_ms;
+    int interactive;        /* standard input is a terminal: a taken nick is retried */
 };
 
 static size_t unsent(const struct session *s)
@@ -60,6 +73,77 @@ static void queue_close(struct session *s)
     queue_out(s, "close\n", 6);
     s->input_done = 1;
     s->close_sent_ms = loop_now_ms();
+}
+
+/* What waited for the verdict on our nick: -m's line and standard input. */
+static void after_first_lines(struct session *s)
+{
+    s->nick_pending = 0;
+    if (s->o->message && !s->input_done) {
+        queue_out(s, s->o->message, strlen(s->o->message));
+        queue_out(s, "\n", 1);
+        queue_close(s);
+    }
+}
+
+static void ask_nick(struct session *s)
+{
+    queue_out(s, "/nick ", 6);
+    queue_out(s, s->nick.current, strlen(s->nick.current));
+    queue_out(s, "\n", 1);
+    s->nick_pending = 1;
+    s->nick_sent_ms = loop_now_ms();
+}
+
+/* The server's first line after "/nick NAME". Returns 1 to go on, 0 when the
+ * session is over (status in *rc): a refused nick in a pipe. */
+static int nick_answer(struct session *s, const char *line, size_t len, int *rc)
+{
+    enum nick_verdict v = nick_verdict_of(line, len);
+    if (v == NICK_ACCEPTED) {
+        after_first_lines(s);
+        return 1;
+    }
+    const char *why = line + 2; /* without "! " */
+    if (!s->interactive) {
+        fprintf(stderr, "tlschat: the server refused --nick %s: %.*s\n", s->nick.current, (int)(len - 2), why);
+        *rc = 1;
+        return 0;
+    }
+    if (v == NICK_TAKEN && nick_choice_next(&s->nick)) {
+        fprintf(stderr, "tlschat: %.*s: trying %s\n", (int)(len - 2), why, s->nick.current);
+        ask_nick(s);
+        return 1;
+    }
+    fprintf(stderr, "tlschat: %.*s: you join as a guest; /nick NAME chooses a nick\n", (int)(len - 2), why);
+    after_first_lines(s);
+    return 1;
+}
+
+/* What a line from the server tells about the session. Returns as receive. */
+static int heard(struct session *s, const char *line, size_t len, int *rc)
+{
+    if (len == 6 && memcmp(line, "closed", 6) == 0)
+        s->got_closed = 1;
+    if (len == sizeof server_stopping - 1 && memcmp(line, server_stopping, len) == 0)
+        s->server_stopping = 1;
+    if (!conn_is_tls(s->conn) && len >= sizeof tls_refusal - 1 &&
+        memcmp(line, tls_refusal, sizeof tls_refusal - 1) == 0)
+        s->told_tls = 1;
+    if (len >= 11 && memcmp(line, "* welcome, ", 11) == 0)
+        s->tlschatd = 1;
+    else if (!s->tlschatd && len >= 2 && memcmp(line, "! ", 2) == 0)
+        s->said_no = 1;
+    if (s->nick_pending)
+        return nick_answer(s, line, len, rc);
+    return 1;
+}
+
+/* Our line is out and the server is not one that answers "close": it is done
+ * when it closes or stays quiet. */
+static int any_line_server_done(const struct session *s)
+{
+    return s->input_done && unsent(s) == 0 && !s->tlschatd && !s->said_no;
 }
 
 static void print_connect_line(struct session *s)
@@ -88,7 +172,8 @@ static int receive(struct session *s, int *rc)
         if (conn_again(n))
             return 1; /* conn remembers for what: session_loop asks it */
         if (n == CONN_EOF || n == CONN_ERROR) {
-            if (s->got_closed) {
+            /* "closed" heard, or a line server that had its say after ours was delivered */
+            if (s->got_closed || (n == CONN_EOF && !s->told_tls && !s->server_stopping && any_line_server_done(s))) {
                 *rc = 0;
             } else if (s->told_tls) {
                 fprintf(stderr, "tlschat: the server speaks TLS: connect without --plain\n");
@@ -105,6 +190,7 @@ static int receive(struct session *s, int *rc)
             }
             return 0;
         }
+        s->last_heard_ms = loop_now_ms();
         if (linebuf_append(&s->in, buf, (size_t)n) < 0) {
             fprintf(stderr, "tlschat: out of memory\n");
             *rc = 1;
@@ -124,13 +210,10 @@ static int receive(struct session *s, int *rc)
             /* Never let the server, or anyone it relays, drive this terminal. */
             len = text_sanitize((char *)line, len);
             printf("%.*s\n", (int)len, line);
-            if (len == 6 && memcmp(line, "closed", 6) == 0)
-                s->got_closed = 1;
-            if (len == sizeof server_stopping - 1 && memcmp(line, server_stopping, len) == 0)
-                s->server_stopping = 1;
-            if (!conn_is_tls(s->conn) && len >= sizeof tls_refusal - 1 &&
-                memcmp(line, tls_refusal, sizeof tls_refusal - 1) == 0)
-                s->told_tls = 1;
+            if (!heard(s, line, len, rc)) {
+                fflush(stdout);
+                return 0;
+            }
         }
         fflush(stdout);
         if (s->got_closed) {
@@ -165,6 +248,8 @@ static int send_pending(struct session *s, int *rc)
             return 0;
         }
         bytebuf_consume(&s->out, (size_t)n);
+        if (unsent(s) == 0)
+            s->delivered_ms = loop_now_ms();
     }
     return 1;
 }
@@ -204,15 +289,33 @@ static int session_loop(struct session *s)
             return rc;
         struct pollfd p[2] = {{.fd = fd, .events = poll_events(conn_events(s->conn, 1, unsent(s) > 0))},
                               {.fd = STDIN_FILENO, .events = POLLIN}};
-        int nfds = (!s->input_done && unsent(s) < STDIN_HIGH) ? 2 : 1;
+        int nfds = (!s->input_done && !s->nick_pending && unsent(s) < STDIN_HIGH) ? 2 : 1;
         int wait_ms = -1;
-        if (s->input_done) {
-            uint64_t waited = loop_now_ms() - s->close_sent_ms, limit = (uint64_t)o->timeout_s * 1000;
+        uint64_t now = loop_now_ms();
+        if (s->nick_pending) {
+            uint64_t waited = now - s->nick_sent_ms;
+            if (waited >= QUIET_MS) { /* no verdict: a server that does not hold nicks */
+                after_first_lines(s);
+                continue;
+            }
+            wait_ms = (int)(QUIET_MS - waited);
+        } else if (s->input_done) {
+            uint64_t waited = now - s->close_sent_ms, limit = (uint64_t)o->timeout_s * 1000;
+            if (waited >= limit && any_line_server_done(s))
+                return 0;
             if (waited >= limit) {
                 fprintf(stderr, "tlschat: the server did not answer 'close' within %d s\n", o->timeout_s);
                 return 1;
             }
             wait_ms = (int)(limit - waited);
+            if (any_line_server_done(s)) {
+                uint64_t last = s->last_heard_ms > s->delivered_ms ? s->last_heard_ms : s->delivered_ms;
+                uint64_t quiet = now - last;
+                if (quiet >= QUIET_MS)
+                    return 0; /* delivered, and the server has nothing more to say */
+                if (QUIET_MS - quiet < (uint64_t)wait_ms)
+                    wait_ms = (int)(QUIET_MS - quiet);
+            }
         }
         if (poll(p, (nfds_t)nfds, wait_ms) < 0) {
             if (errno == EINTR)
@@ -262,15 +365,13 @@ int client_run(const struct client_options *o)
     else
         print_connect_line(&s);
     linebuf_init(&s.in, MAX_RECV_LINE);
-    if (o->nick) {
-        queue_out(&s, "/nick ", 6);
-        queue_out(&s, o->nick, strlen(o->nick));
-        queue_out(&s, "\n", 1);
-    }
-    if (o->message) {
-        queue_out(&s, o->message, strlen(o->message));
-        queue_out(&s, "\n", 1);
-        queue_close(&s);
+    s.interactive = isatty(STDIN_FILENO);
+    if (o->nick) { /* the first line: the server holds our join for it */
+        nick_choice_init(&s.nick, o->nick);
+        nick_choice_next(&s.nick);
+        ask_nick(&s);
+    } else {
+        after_first_lines(&s);
     }
     int rc = session_loop(&s);
     conn_close(s.conn);

@@ -288,6 +288,7 @@ static void tell_news(struct chat_room *r)
 
 void chat_tick(struct chat_room *r)
 {
+    chat_hold_tick(r);
     tell_news(r);
 }
 
@@ -325,10 +326,18 @@ int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, c
         m->joined = 0;
         return 0;
     }
-    if (cert_cn) {
-        if (take_certificate_name(r, m, cert_cn, why, whylen) < 0)
-            return -1;
-    } else {
+    m->nick[0] = '\0';
+    if (cert_cn && take_certificate_name(r, m, cert_cn, why, whylen) < 0)
+        return -1;
+    chat_admit(r, m);
+    return 0;
+}
+
+void chat_admit(struct chat_room *r, struct chat_member *m)
+{
+    if (m->held)
+        chat_unhold(r, m);
+    if (!m->nick[0]) {
         char guest[CHAT_NICK_MAX + 1];
         do
             snprintf(guest, sizeof guest, "guest%lu", r->next_guest++);
@@ -342,11 +351,28 @@ int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, c
         wait_to_announce(r, m);
     else
         tell_all(r, m, "* %s joined", m->nick);
+}
+
+int chat_arrive(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen)
+{
+    if (cert_cn || r->mode == CHAT_MODE_ECHO)
+        return chat_join(r, m, cert_cn, why, whylen);
+    m->cert_bound = 0;
+    m->unannounced = 0;
+    m->nick[0] = '\0';
+    chat_hold(r, m);
     return 0;
+}
+
+size_t chat_seats_taken(const struct chat_room *r)
+{
+    return r->count + r->held;
 }
 
 void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason)
 {
+    if (m->held)
+        chat_unhold(r, m); /* never in the room: no one is told */
     if (!m->joined)
         return;
     int crowd = in_a_crowd(r);
@@ -414,7 +440,10 @@ static void cmd_nick(struct chat_room *r, struct chat_member *m, const char *arg
             tell(r, m, "! the nick %.*s is taken", (int)len, arg);
         else if (other && other != m)
             tell(r, m, "! the nick %.*s is taken (too like %s)", (int)len, arg, other->nick);
-        else
+        else if (m->held) { /* its first name: the room hears of it by this one */
+            set_nick(m, arg, len);
+            chat_admit(r, m);
+        } else
             rename_member(r, m, arg, len);
     }
 }
@@ -490,6 +519,9 @@ void chat_line(struct chat_room *r, struct chat_member *m, char *line, size_t le
     }
     const char *arg;
     size_t alen;
+    /* A held newcomer's first line: any but a nick or a goodbye admits it as a guest. */
+    if (m->held && !is_cmd(line, len, "/nick", &arg, &alen) && !is_cmd(line, len, "/quit", &arg, &alen))
+        chat_admit(r, m);
     if (len == 0)
         return;
     if (line[0] != '/' || (len > 1 && line[1] == '/')) {

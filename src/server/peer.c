@@ -45,8 +45,7 @@ static void watch(struct client *c, int want_read, int have_output)
 void peer_destroy(struct client *c, const char *reason)
 {
     struct server *s = c->srv;
-    if (c->member.joined)
-        chat_leave(&s->room, &c->member, s->stopping ? NULL : reason);
+    chat_leave(&s->room, &c->member, s->stopping ? NULL : reason); /* nothing unless in the room or held */
     if (c->state != HANDSHAKING || s->opt->verbosity >= LOG_DEBUG)
         server_log(s, LOG_INFO, "disconnect #%lu %s%s%s: %s", c->id, conn_peer(c->conn),
                    c->member.nick[0] ? " " : "", c->member.nick, reason);
@@ -122,8 +121,7 @@ void peer_start_closing(struct client *c, const char *reason)
     c->paused = 0; /* read on, to see the peer go */
     loop_timer_cancel(c->srv->loop, &c->resume);
     snprintf(c->reason, sizeof c->reason, "%s", reason);
-    if (c->member.joined)
-        chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
+    chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
     loop_timer_set(c->srv->loop, &c->timer, CLOSE_GRACE_MS, on_timer, c);
     mark_dirty(c);
 }
@@ -348,7 +346,7 @@ static void established(struct client *c)
                    sum.group, shown_cn[0] ? " cn=" : "", shown_cn);
     else
         server_log(s, LOG_INFO, "connect #%lu %s plaintext", c->id, conn_peer(c->conn));
-    if (s->room.count >= s->opt->max_clients) { /* seats are for members only */
+    if (chat_seats_taken(&s->room) >= s->opt->max_clients) { /* seats are for members (and the held) only */
         char msg[128];
         int n = snprintf(msg, sizeof msg, "! the server is full (%zu users): try again later", s->opt->max_clients);
         peer_queue_line(c, msg, (size_t)n);
@@ -357,7 +355,7 @@ static void established(struct client *c)
     }
     char why[160];
     const char *cn = s->tls && tls_requires_client_cert(s->tls) ? sum.cn : NULL; /* --plain: no tls */
-    if (chat_join(&s->room, &c->member, cn, why, sizeof why) < 0) {
+    if (chat_arrive(&s->room, &c->member, cn, why, sizeof why) < 0) { /* held until its first line (chat_hold.c) */
         char msg[200];
         int n = snprintf(msg, sizeof msg, "! %s", why);
         peer_queue_line(c, msg, (size_t)n);
