@@ -18,6 +18,7 @@
 #include "net.h"
 #include "nick.h"
 #include "text.h"
+#include "tui.h"
 
 #define MAX_RECV_LINE (1 << 20)
 #define STDIN_HIGH    (1 << 20) /* stop reading input while this much waits to be sent */
@@ -50,6 +51,7 @@ struct session {
     int nick_pending;       /* "/nick NAME" sent, the verdict not heard yet */
     uint64_t nick_sent_ms;
     int interactive;        /* standard input is a terminal: a taken nick is retried */
+    struct tui *ui;         /* the terminal interface; NULL: line mode */
 };
 
 static size_t unsent(const struct session *s)
@@ -130,9 +132,11 @@ static int heard(struct session *s, const char *line, size_t len, int *rc)
     if (!conn_is_tls(s->conn) && len >= sizeof tls_refusal - 1 &&
         memcmp(line, tls_refusal, sizeof tls_refusal - 1) == 0)
         s->told_tls = 1;
-    if (len >= 11 && memcmp(line, "* welcome, ", 11) == 0)
+    if (len >= 11 && memcmp(line, "* welcome, ", 11) == 0) {
+        if (s->ui && !s->tlschatd)
+            queue_out(s, "/who\n", 5); /* who is here: shown, and their nicks complete with Tab */
         s->tlschatd = 1;
-    else if (!s->tlschatd && len >= 2 && memcmp(line, "! ", 2) == 0)
+    } else if (!s->tlschatd && len >= 2 && memcmp(line, "! ", 2) == 0)
         s->said_no = 1;
     if (s->nick_pending)
         return nick_answer(s, line, len, rc);
@@ -146,11 +150,25 @@ static int any_line_server_done(const struct session *s)
     return s->input_done && unsent(s) == 0 && !s->tlschatd && !s->said_no;
 }
 
+/* The terminal interface's status line: what we are connected to, and how sure. */
+static void tell_ui_security(struct session *s)
+{
+    struct tls_summary sum;
+    char text[320];
+    if (conn_summary(s->conn, &sum) < 0)
+        snprintf(text, sizeof text, "PLAINTEXT: anyone on the network can read this");
+    else
+        snprintf(text, sizeof text, "%s, verified by %s", sum.version, tls_verified_by(s->tls));
+    tui_set_security(s->ui, text);
+}
+
 static void print_connect_line(struct session *s)
 {
     struct tls_summary sum;
     const struct client_options *o = s->o;
     s->connect_line_due = 0;
+    if (s->ui)
+        tell_ui_security(s);
     if (o->quiet)
         return;
     if (conn_summary(s->conn, &sum) < 0) {
@@ -209,13 +227,17 @@ static int receive(struct session *s, int *rc)
             }
             /* Never let the server, or anyone it relays, drive this terminal. */
             len = text_sanitize((char *)line, len);
-            printf("%.*s\n", (int)len, line);
+            if (s->ui)
+                tui_server_line(s->ui, line, len);
+            else
+                printf("%.*s\n", (int)len, line);
             if (!heard(s, line, len, rc)) {
                 fflush(stdout);
                 return 0;
             }
         }
-        fflush(stdout);
+        if (!s->ui)
+            fflush(stdout);
         if (s->got_closed) {
             *rc = 0;
             return 0;
@@ -285,6 +307,8 @@ static int session_loop(struct session *s)
     int fd = conn_fd(s->conn);
     net_set_nonblocking(fd, 1);
     for (;;) {
+        if (s->ui)
+            tui_flush(s->ui); /* keys taken, lines drawn, before anything is sent or waited for */
         if (!send_pending(s, &rc))
             return rc;
         struct pollfd p[2] = {{.fd = fd, .events = poll_events(conn_events(s->conn, 1, unsent(s) > 0))},
@@ -325,9 +349,47 @@ static int session_loop(struct session *s)
         }
         if ((conn_ready(s->conn, conn_bits(p[0].revents)) & CONN_READ) && !receive(s, &rc))
             return rc; /* what may be sent now is sent at the top of the loop */
-        if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (nfds == 2 && s->ui && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+            tui_keys(s->ui);
+        else if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             read_input(s);
     }
+}
+
+/* ---- the terminal interface's hooks ---- */
+
+static void ui_line(void *ctx, const char *line, size_t len)
+{
+    struct session *s = ctx;
+    if (s->input_done)
+        return;
+    queue_out(s, line, len);
+    queue_out(s, "\n", 1);
+}
+
+static void ui_quit(void *ctx)
+{
+    struct session *s = ctx;
+    if (!s->input_done) {
+        queue_close(s);
+        tui_set_state(s->ui, "leaving");
+    }
+}
+
+/* A terminal on both ends, no -m: the terminal interface (else line mode, as in a pipe). */
+static void start_ui(struct session *s)
+{
+    const struct client_options *o = s->o;
+    if (o->message || !tui_wanted())
+        return;
+    static const struct tui_hooks hooks = {NULL, ui_line, ui_quit};
+    struct tui_hooks h = hooks;
+    h.ctx = s;
+    char server[160], err[200] = "";
+    snprintf(server, sizeof server, "%s:%s", o->host, o->port);
+    s->ui = tui_start(server, !o->no_color, &h, err, sizeof err);
+    if (!s->ui)
+        fprintf(stderr, "tlschat: %s: going on in line mode\n", err);
 }
 
 int client_run(const struct client_options *o)
@@ -360,6 +422,7 @@ int client_run(const struct client_options *o)
         return 1;
     }
     s.tls = tls;
+    start_ui(&s);
     if (conn_cert_requested(s.conn))
         s.connect_line_due = 1; /* it may still refuse us: wait for its word */
     else
@@ -371,9 +434,12 @@ int client_run(const struct client_options *o)
         nick_choice_next(&s.nick);
         ask_nick(&s);
     } else {
+        if (s.ui)
+            queue_out(&s, "\n", 1); /* an empty first line: tlschatd greets at once, no hold */
         after_first_lines(&s);
     }
     int rc = session_loop(&s);
+    tui_end(s.ui); /* the terminal back, and any last sentence on it */
     conn_close(s.conn);
     linebuf_free(&s.in);
     bytebuf_free(&s.out);

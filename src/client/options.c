@@ -15,6 +15,8 @@ static const char usage[] =
     "usage: tlschat [options] HOST [PORT]\n"
     "Join a tlschatd chat over TLS (PORT defaults to 8443). Lines you type are said to\n"
     "everyone; /help lists the commands. Piped input is sent line by line, then 'close'.\n"
+    "On a terminal (standard input and output): a full-screen interface, arriving lines\n"
+    "above the line you type; PgUp/PgDn scroll, Tab completes, Up/Down recall, Ctrl-D leaves.\n"
     "\n"
     "      --ca FILE          CA that signed the server (default: ca.crt, found as below)\n"
     "      --cert FILE        client certificate, for servers that ask for one (--client-ca)\n"
@@ -31,6 +33,7 @@ static const char usage[] =
     "  -m, --message TEXT     send one line, print the replies, exit (see below)\n"
     "      --timeout SEC      give up connecting, or waiting for 'closed', after SEC s (default 10)\n"
     "  -q, --quiet            no connect line\n"
+    "      --no-color         no colours in the terminal interface (so does NO_COLOR)\n"
     "      --help, --version\n"
     "\n"
     "Without --ca (and --pin or --insecure): ca.crt from $TLSCHAT_CERTS when it is set, else from\n"
@@ -45,7 +48,7 @@ static const char usage[] =
 
 enum {
     OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_SERVERNAME, OPT_PIN, OPT_INSECURE, OPT_PLAIN,
-    OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION
+    OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_NO_COLOR
 };
 
 static const struct option longopts[] = {
@@ -60,6 +63,7 @@ static const struct option longopts[] = {
     {"message", required_argument, NULL, 'm'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"quiet", no_argument, NULL, 'q'},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     ARGS_TLS_LONGOPTS,
@@ -110,6 +114,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
             o->timeout_s = (int)n;
             break;
         case 'q': o->quiet = 1; break;
+        case OPT_NO_COLOR: o->no_color = 1; break;
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschat %s\n", TLSCHAT_VERSION); return 1;
         default:

@@ -14,6 +14,7 @@ struct client_options {
     const char *message;    /* -m: send this one line, then close */
     int plain;
     int quiet;
+    int no_color;           /* --no-color: the terminal interface in one colour */
     int timeout_s;
     struct tls_config tls;
     char ca_path[CERTDIR_PATH_MAX]; /* ca.crt as found when no option names it */
