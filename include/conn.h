@@ -20,6 +20,7 @@
 #define TLSCHAT_CONN_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "tls.h"
@@ -43,6 +44,10 @@ enum conn_role { CONN_SERVER, CONN_CLIENT };
  * servername: client side, the name to send and verify (NULL: none). */
 struct conn *conn_new(int fd, struct tls *tls, enum conn_role role, const char *servername,
                       char *err, size_t errlen);
+
+/* conn_new for a server's accepted fd whose peer address is known (from
+ * accept): saves asking the socket again. */
+struct conn *conn_new_accepted(int fd, struct tls *tls, const struct sockaddr *peer, char *err, size_t errlen);
 
 /* accept + handshake, blocking. NULL with a sentence in err. */
 struct conn *conn_accept(int lfd, struct tls *tls, char *err, size_t errlen);
@@ -85,6 +90,11 @@ unsigned conn_ready(const struct conn *c, unsigned fd_events);
 /* Best-effort close_notify, close the fd, free. NULL is fine. */
 void conn_close(struct conn *c);
 
+/* Free c and its TLS state without a word to the peer, and hand back its fd,
+ * still open and connected (a load generator holding many idle connections
+ * keeps only the socket). */
+int conn_detach(struct conn *c);
+
 /* TLS server: if the peer has sent nothing at all (a plaintext client waiting
  * to be greeted), send it "! this server speaks TLS: connect without --plain".
  * Returns 1 when the line went out. For a handshake timeout. */
@@ -99,7 +109,8 @@ void conn_refuse(struct conn *c, const char *line);
 
 int conn_fd(const struct conn *c);
 int conn_is_tls(const struct conn *c);
-/* Bytes decrypted and buffered inside TLS: read them before waiting on the fd. */
+/* Bytes decrypted and buffered inside TLS (1 when only records read ahead and
+ * not yet decrypted wait there): read them before waiting on the fd. */
 int conn_pending(const struct conn *c);
 const char *conn_error(const struct conn *c);
 const char *conn_peer(const struct conn *c);

@@ -24,6 +24,18 @@ int net_listen_all(const char *host, const char *port, int backlog, int *fds, in
  * Returns the fd, NET_WOULDBLOCK, or -1 with a sentence in err. */
 int net_accept(int lfd, char *err, size_t errlen);
 
+/* accept(2) for an event loop: the new fd is non-blocking and close-on-exec,
+ * and the peer's address goes into ss. The fd takes every other option from
+ * the listener (Linux copies TCP_NODELAY, SO_SNDBUF and keepalive), so tune
+ * the listener once (net_tune_listener) rather than each connection.
+ * Returns the fd, NET_WOULDBLOCK, or -1 with a sentence in err. */
+int net_accept_from(int lfd, struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen);
+
+/* Options every accepted connection inherits: TCP_NODELAY, a send buffer of
+ * sndbuf bytes (0: the kernel's autotuning) and keepalive after idle seconds
+ * (0: none). */
+void net_tune_listener(int lfd, int sndbuf, int keepalive_idle_s);
+
 /* Resolve HOST:PORT and connect to each address in turn, giving up on one after
  * timeout_ms (0: no timeout). Returns a blocking connected fd, or -1 with err. */
 int net_connect(const char *host, const char *port, int timeout_ms, char *err, size_t errlen);
@@ -36,6 +48,10 @@ int net_resolve(const char *host, const char *port, struct sockaddr_storage *ss,
  * connecting, or -1 with err), wait for the fd to be writable, then finish it:
  * 1 connected, 0 not yet (wait again), -1 failed with err. */
 int net_connect_start(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen);
+/* The same from the source address src (port 0: chosen at connect), for a load
+ * generator spreading its connections over several loopback addresses. */
+int net_connect_start_from(const struct sockaddr *sa, socklen_t salen, const struct sockaddr *src,
+                           socklen_t srclen, char *err, size_t errlen);
 int net_connect_finish(int fd, char *err, size_t errlen);
 
 int net_set_nonblocking(int fd, int on);

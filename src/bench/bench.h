@@ -35,11 +35,17 @@ struct bench_options {
     unsigned window;        /* echo: lines in flight per connection; chat: per receiver */
     unsigned senders;       /* chat: how many of the clients send */
     unsigned timeout_s;     /* one connection: connect + handshake + first reply */
+    int handshake_only;     /* handshakes: done when the client's side is, no line echoed */
+    unsigned rate;          /* chat: paced lines a second from all senders (0: as fast as allowed) */
+    unsigned sources;       /* connect from 127.0.0.1 .. 127.0.0.N in turn (0: the kernel's choice) */
+    int lean;               /* hold: keep only the socket once established */
 };
 
 /* ---- one connection ---- */
 
-enum worker_state { W_IDLE, W_CONNECTING, W_HANDSHAKING, W_READY };
+/* W_HELD: hold --lean: only the socket is kept (no TLS state); what comes is
+ * read raw and thrown away, so the server never waits on it. */
+enum worker_state { W_IDLE, W_CONNECTING, W_HANDSHAKING, W_READY, W_HELD };
 
 struct bench;
 
@@ -113,6 +119,8 @@ struct bench {
     size_t setup_failed;         /* connections that never got ready */
     uint64_t lost;               /* connections that closed after they were ready */
     size_t rr;                   /* chat: the next sender */
+    uint64_t paced;              /* chat --rate: lines due so far */
+    struct loop_timer pace_timer; /* chat --rate */
     char *line;                  /* echo/chat: the bytes of one or more lines to send */
     size_t line_len;
     uint64_t t_begin_us, t_measure_us, t_end_us;
@@ -135,6 +143,7 @@ int worker_send(struct worker *w, const void *buf, size_t len); /* -1: it failed
 void worker_close(struct worker *w);
 void worker_settle(struct worker *w); /* stop its setup timeout */
 void worker_fail(struct worker *w, const char *why);
+void worker_keep_socket_only(struct worker *w); /* hold --lean */
 
 /* stats.c */
 uint64_t bench_now_us(void);

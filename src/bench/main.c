@@ -47,6 +47,11 @@ static int resolve(struct bench *b)
         return -1;
     }
     net_addr_text((struct sockaddr *)&b->addr, b->target, sizeof b->target);
+    if (b->opt.sources && b->addr.ss_family != AF_INET) {
+        fprintf(stderr, "%s: --sources spreads connections over 127.0.0.x: give an IPv4 server address, e.g. 127.0.0.1\n",
+                BENCH_PROG);
+        return -1;
+    }
     return 0;
 }
 

@@ -5,7 +5,10 @@
  * marker, whatever prefix the server put before it ("<guest3> " for tlschatd,
  * "<user#3> " for ncat --chat). Flow control: the senders stop while the
  * receivers lag more than --window lines behind, so a server is measured at
- * the rate it can fan out, not at the rate it can drop slow clients. */
+ * the rate it can fan out, not at the rate it can drop slow clients.
+ * With --rate R the senders instead say R lines a second between them, paced by
+ * the clock whatever the receivers do, each line stamped with the time it was
+ * sent: every receiver notes how long it took to arrive (latency under load). */
 #define _GNU_SOURCE
 #include "bench.h"
 
@@ -14,7 +17,11 @@
 #include <string.h>
 
 #define MARKER "bench-chat "
-#define SETTLE_MS 500 /* for the join notices to pass before the clock starts */
+#define STAMP_DIGITS 16 /* microseconds, right after the marker */
+/* Before the clock starts: a room may hold a quiet newcomer for up to 2 s
+ * before it joins (tlschatd does, to learn its nick), and the join notices
+ * of a crowd are told once a second. */
+#define SETTLE_MS 3000
 
 static void on_duration(struct loop *loop, void *arg)
 {
@@ -25,7 +32,8 @@ static void on_duration(struct loop *loop, void *arg)
 
 static int make_line(struct bench *b)
 {
-    size_t len = b->opt.line_bytes < sizeof MARKER + 1 ? sizeof MARKER + 1 : b->opt.line_bytes;
+    size_t least = sizeof MARKER + STAMP_DIGITS + 2;
+    size_t len = b->opt.line_bytes < least ? least : b->opt.line_bytes;
     b->line = malloc(len);
     if (!b->line) {
         fprintf(stderr, "%s: out of memory\n", BENCH_PROG);
@@ -60,6 +68,40 @@ static void pump(struct bench *b)
     }
 }
 
+/* --rate: the next sender in turn says one stamped line. */
+static void send_paced(struct bench *b)
+{
+    for (size_t tries = 0; tries < b->nworkers; tries++) {
+        struct worker *w = &b->workers[b->rr];
+        b->rr = (b->rr + 1) % b->nworkers;
+        if (!w->sender || w->state != W_READY)
+            continue;
+        char stamp[STAMP_DIGITS + 1];
+        snprintf(stamp, sizeof stamp, "%0*llu", STAMP_DIGITS, (unsigned long long)bench_now_us());
+        memcpy(b->line + sizeof MARKER - 1, stamp, STAMP_DIGITS);
+        b->n.lines_out++;
+        worker_send(w, b->line, b->line_len);
+        return;
+    }
+}
+
+/* Every line that is due by now goes out, then sleep until the next is due. */
+static void on_pace(struct loop *loop, void *arg)
+{
+    struct bench *b = arg;
+    uint64_t elapsed = bench_now_us() - b->t_measure_us;
+    uint64_t due = elapsed * b->opt.rate / 1000000u + 1;
+    while (b->phase == PHASE_MEASURE && b->paced < due) {
+        b->paced++;
+        send_paced(b);
+    }
+    if (b->phase != PHASE_MEASURE)
+        return;
+    uint64_t next_us = b->paced * 1000000u / b->opt.rate;
+    uint64_t ms = next_us > elapsed ? (next_us - elapsed + 999) / 1000 : 0;
+    loop_timer_set(loop, &b->pace_timer, ms, on_pace, b);
+}
+
 static void on_settled(struct loop *loop, void *arg)
 {
     struct bench *b = arg;
@@ -67,7 +109,27 @@ static void on_settled(struct loop *loop, void *arg)
     b->t_measure_us = bench_now_us();
     b->n.lines_out = b->n.lines_in = b->n.bytes_in = b->n.other_lines = 0;
     loop_timer_set(loop, &b->phase_timer, (uint64_t)b->opt.duration_s * 1000, on_duration, b);
-    pump(b);
+    if (b->opt.rate)
+        on_pace(loop, b);
+    else
+        pump(b);
+}
+
+/* --rate: how long the line took from its sender's stamp to here. */
+static void note_latency(struct bench *b, const char *marker, const char *end)
+{
+    const char *p = marker + sizeof MARKER - 1;
+    if (end - p < STAMP_DIGITS)
+        return;
+    uint64_t sent = 0;
+    for (int i = 0; i < STAMP_DIGITS; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return;
+        sent = sent * 10 + (uint64_t)(p[i] - '0');
+    }
+    uint64_t now = bench_now_us();
+    if (now >= sent && latencies_add(&b->lat, now - sent) < 0)
+        bench_note_error(b, "out of memory for latencies");
 }
 
 static void setup_check(struct bench *b)
@@ -124,14 +186,18 @@ static int data(struct worker *w, const char *buf, size_t n)
         }
         if (b->phase != PHASE_MEASURE)
             continue;
-        if (memmem(line, len, MARKER, sizeof MARKER - 1)) {
+        const char *marker = memmem(line, len, MARKER, sizeof MARKER - 1);
+        if (marker) {
             b->n.lines_in++;
             b->n.bytes_in += len + 1;
+            if (b->opt.rate)
+                note_latency(b, marker, line + len);
         } else {
             b->n.other_lines++;
         }
     }
-    pump(b); /* sends from any sender, w among them, and a send may fail */
+    if (!b->opt.rate)
+        pump(b); /* sends from any sender, w among them, and a send may fail */
     return w->state == W_READY ? 0 : -1;
 }
 
@@ -159,6 +225,7 @@ static void closed(struct worker *w, const char *error)
 static void finish(struct bench *b)
 {
     loop_timer_cancel(b->loop, &b->phase_timer);
+    loop_timer_cancel(b->loop, &b->pace_timer);
     bench_stop(b);
 }
 
@@ -172,6 +239,10 @@ static void report(struct bench *b)
            secs > 0 ? (double)b->n.lines_in / secs : 0.0, secs > 0 ? (double)b->n.lines_out / secs : 0.0,
            b->n.lines_out ? (double)b->n.lines_in / (double)b->n.lines_out : 0.0,
            (unsigned long long)b->n.other_lines, (unsigned long long)b->lost);
+    if (b->opt.rate)
+        printf(" rate=%u latency_samples=%zu p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f", b->opt.rate,
+               b->lat.n, latencies_ms(&b->lat, 50), latencies_ms(&b->lat, 90), latencies_ms(&b->lat, 99),
+               latencies_ms(&b->lat, 99.9), latencies_ms(&b->lat, 100));
     bench_print_tail(b);
     free(b->line);
     b->line = NULL;

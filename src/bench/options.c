@@ -35,6 +35,14 @@ static const char usage[] =
     "      --window W         echo: lines in flight per connection (default 4);\n"
     "                         chat: lines a receiver may lag behind (default 8)\n"
     "      --senders S        chat: clients that send (default 5)\n"
+    "      --rate R           chat: the senders say R lines a second between them, each\n"
+    "                         stamped; reports delivery latency percentiles (p50..max)\n"
+    "      --handshake-only   handshakes: count a handshake when the client's side is done\n"
+    "                         and close, no line echoed (for servers that echo nothing)\n"
+    "      --lean             hold: keep only the socket of an established connection\n"
+    "                         (no TLS state), so that 100,000 fit in the bench\n"
+    "      --sources N        connect from 127.0.0.1, .2, ... .N in turn (an IPv4 server):\n"
+    "                         each source address has its own ephemeral ports\n"
     "      --timeout SEC      per connection: connect, handshake and first reply (default 10)\n"
     "      --ca FILE          CA that signed the server (default certs/ca.crt); verification\n"
     "                         is on unless --insecure\n"
@@ -50,7 +58,7 @@ static const char usage[] =
 enum {
     OPT_HANDSHAKES = 256, OPT_ECHO, OPT_HOLD, OPT_CHAT, OPT_CONCURRENCY, OPT_DURATION, OPT_LINES,
     OPT_SIZE, OPT_WINDOW, OPT_SENDERS, OPT_TIMEOUT, OPT_CA, OPT_SERVERNAME, OPT_INSECURE, OPT_PLAIN,
-    OPT_LABEL, OPT_HELP
+    OPT_LABEL, OPT_HELP, OPT_RATE, OPT_HANDSHAKE_ONLY, OPT_LEAN, OPT_SOURCES
 };
 
 static const struct option longopts[] = {
@@ -71,6 +79,10 @@ static const struct option longopts[] = {
     {"plain", no_argument, NULL, OPT_PLAIN},
     {"label", required_argument, NULL, OPT_LABEL},
     {"help", no_argument, NULL, OPT_HELP},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY},
+    {"lean", no_argument, NULL, OPT_LEAN},
+    {"sources", required_argument, NULL, OPT_SOURCES},
     {NULL, 0, NULL, 0},
 };
 
@@ -140,6 +152,18 @@ static int finish(struct bench_options *o)
         o->window = o->mode == MODE_CHAT ? 8 : 4;
     if (o->count && o->mode == MODE_CHAT) {
         fprintf(stderr, "%s: --lines is for --echo; --chat runs for --duration\n", BENCH_PROG);
+        return 2;
+    }
+    if (o->rate && o->mode != MODE_CHAT) {
+        fprintf(stderr, "%s: --rate is for --chat\n", BENCH_PROG);
+        return 2;
+    }
+    if (o->handshake_only && o->mode != MODE_HANDSHAKES) {
+        fprintf(stderr, "%s: --handshake-only is for --handshakes\n", BENCH_PROG);
+        return 2;
+    }
+    if (o->lean && o->mode != MODE_HOLD) {
+        fprintf(stderr, "%s: --lean is for --hold\n", BENCH_PROG);
         return 2;
     }
     if (o->plain && o->insecure) {
@@ -218,6 +242,18 @@ int bench_options_parse(struct bench_options *o, int argc, char **argv)
                 return 2;
             o->timeout_s = (unsigned)n;
             break;
+        case OPT_RATE:
+            if (number("--rate", optarg, 1, 1000000, &n) < 0)
+                return 2;
+            o->rate = (unsigned)n;
+            break;
+        case OPT_SOURCES:
+            if (number("--sources", optarg, 1, 254, &n) < 0)
+                return 2;
+            o->sources = (unsigned)n;
+            break;
+        case OPT_HANDSHAKE_ONLY: o->handshake_only = 1; break;
+        case OPT_LEAN: o->lean = 1; break;
         case OPT_CA: o->ca_file = optarg; break;
         case OPT_SERVERNAME: o->servername = optarg; break;
         case OPT_INSECURE: o->insecure = 1; break;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "net.h"
 
@@ -69,6 +71,34 @@ static int connect_failed(struct worker *w, const char *why)
     return -1;
 }
 
+void worker_keep_socket_only(struct worker *w)
+{
+    if (w->state != W_READY)
+        return;
+    w->fd = conn_detach(w->conn);
+    w->conn = NULL;
+    w->state = W_HELD;
+    bytebuf_free(&w->out);
+    linebuf_free(&w->in);
+    set_events(w, LOOP_READ);
+}
+
+/* Read and drop what the server sends a held socket; its end is a loss. */
+static void drain(struct worker *w)
+{
+    for (int i = 0; i < 16; i++) {
+        ssize_t n = read(w->fd, w->b->scratch, sizeof w->b->scratch);
+        if (n > 0)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n == 0)
+            w->b->n.closed_by_peer++;
+        worker_fail(w, n == 0 ? "the server closed a held connection" : strerror(errno));
+        return;
+    }
+}
+
 void worker_settle(struct worker *w)
 {
     loop_timer_cancel(w->b->loop, &w->timeout);
@@ -103,7 +133,11 @@ int worker_connect(struct worker *w)
         worker_close(w);
     w->started_us = bench_now_us();
     b->n.started++;
-    int fd = net_connect_start((struct sockaddr *)&b->addr, b->addrlen, why, sizeof why);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    if (b->opt.sources) /* 127.0.0.1, .2, ... in turn: ports to the server per address */
+        src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)(w->idx % b->opt.sources));
+    int fd = net_connect_start_from((struct sockaddr *)&b->addr, b->addrlen,
+                                    b->opt.sources ? (struct sockaddr *)&src : NULL, sizeof src, why, sizeof why);
     if (fd < 0)
         return connect_failed(w, why);
     w->fd = fd;
@@ -247,6 +281,9 @@ static void on_event(struct loop *loop, int fd, unsigned events, void *arg)
         return;
     case W_READY:
         service(w);
+        return;
+    case W_HELD:
+        drain(w);
         return;
     case W_IDLE:
         return;

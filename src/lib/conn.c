@@ -63,8 +63,9 @@ static unsigned event_for(int wait, unsigned otherwise)
 
 /* ---- the verbs ---- */
 
-struct conn *conn_new(int fd, struct tls *tls, enum conn_role role, const char *servername,
-                      char *err, size_t errlen)
+/* peer: the address the caller already has, or NULL to ask the socket. */
+static struct conn *conn_make(int fd, struct tls *tls, enum conn_role role, const char *servername,
+                              const struct sockaddr *peer, char *err, size_t errlen)
 {
     struct conn *c = calloc(1, sizeof *c);
     if (!c) {
@@ -75,12 +76,26 @@ struct conn *conn_new(int fd, struct tls *tls, enum conn_role role, const char *
     c->fd = fd;
     c->role = role;
     c->type = tls ? &conn_tls : &conn_plain;
-    net_peer_text(fd, c->peer, sizeof c->peer);
+    if (peer)
+        net_addr_text(peer, c->peer, sizeof c->peer);
+    else
+        net_peer_text(fd, c->peer, sizeof c->peer);
     if (c->type->init(c, tls, servername, err, errlen) < 0) {
         conn_close(c);
         return NULL;
     }
     return c;
+}
+
+struct conn *conn_new(int fd, struct tls *tls, enum conn_role role, const char *servername,
+                      char *err, size_t errlen)
+{
+    return conn_make(fd, tls, role, servername, NULL, err, errlen);
+}
+
+struct conn *conn_new_accepted(int fd, struct tls *tls, const struct sockaddr *peer, char *err, size_t errlen)
+{
+    return conn_make(fd, tls, CONN_SERVER, NULL, peer, err, errlen);
 }
 
 int conn_handshake(struct conn *c)
@@ -117,6 +132,15 @@ int conn_shutdown(struct conn *c)
     if (rc == CONN_DONE)
         c->shut_down = 1;
     return rc;
+}
+
+int conn_detach(struct conn *c)
+{
+    int fd = c->fd;
+    c->shut_down = 1; /* no close_notify: the session is not over for the peer */
+    c->fd = -1;
+    conn_close(c);
+    return fd;
 }
 
 void conn_close(struct conn *c)

@@ -153,9 +153,13 @@ static void tls_free_conn(struct conn *c)
     ERR_clear_error();
 }
 
+/* With read-ahead (the server's), whole records may wait undecrypted in
+ * OpenSSL's buffer, where SSL_pending does not count them and epoll cannot see
+ * them: say 1 then, so the caller reads on. */
 static int tls_pending(const struct conn *c)
 {
-    return SSL_pending(c->ssl);
+    int n = SSL_pending(c->ssl);
+    return n > 0 ? n : SSL_has_pending(c->ssl) ? 1 : 0;
 }
 
 static int tls_summary_of(const struct conn *c, struct tls_summary *s)

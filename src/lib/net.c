@@ -156,6 +156,36 @@ int net_accept(int lfd, char *err, size_t errlen)
     }
 }
 
+int net_accept_from(int lfd, struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen)
+{
+    for (;;) {
+        *sslen = sizeof *ss;
+        /* Non-blocking and close-on-exec from the start; the other options come
+         * from the listener (net_tune_listener): no system call per option. */
+        int fd = accept4(lfd, (struct sockaddr *)ss, sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            return fd;
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return NET_WOULDBLOCK;
+        const char *hint = (errno == EMFILE || errno == ENFILE)
+                               ? " (too many open files: raise the limit with ulimit -n)"
+                               : "";
+        set_err(err, errlen, "cannot accept a connection: %s%s", strerror(errno), hint);
+        return -1;
+    }
+}
+
+void net_tune_listener(int lfd, int sndbuf, int keepalive_idle_s)
+{
+    set_nodelay(lfd);
+    if (sndbuf > 0)
+        setsockopt(lfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    if (keepalive_idle_s > 0)
+        net_keepalive(lfd, keepalive_idle_s);
+}
+
 int net_resolve(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *sslen, char *err,
                 size_t errlen)
 {
@@ -190,10 +220,28 @@ static void connect_error(int e, const char *where, int timeout_ms, char *err, s
 
 int net_connect_start(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen)
 {
+    return net_connect_start_from(sa, salen, NULL, 0, err, errlen);
+}
+
+int net_connect_start_from(const struct sockaddr *sa, socklen_t salen, const struct sockaddr *src,
+                           socklen_t srclen, char *err, size_t errlen)
+{
     char where[NET_ADDRSTRLEN];
+    int one = 1;
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd >= 0) {
         set_nodelay(fd);
+        /* The port is chosen at connect, per destination: each source address
+         * then has its own ~28,000 ephemeral ports to the same server. */
+        if (src && (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0 ||
+                    bind(fd, src, srclen) < 0)) {
+            int e = errno;
+            net_addr_text(src, where, sizeof where);
+            set_err(err, errlen, "cannot use the source address %s: %s", where, strerror(e));
+            close(fd);
+            errno = e;
+            return -1;
+        }
         if (connect(fd, sa, salen) == 0 || errno == EINPROGRESS)
             return fd;
     }

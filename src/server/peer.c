@@ -22,10 +22,6 @@
 #define CLOSE_GRACE_MS  5000 /* for a closing client to take its last lines */
 #define PLAIN_SNIFF_MS  250  /* plaintext: wait this long for a stray ClientHello */
 #define TURN_AWAY_MS    2000 /* for a refused connection to read why */
-#define KEEPALIVE_IDLE_S 60  /* then probes: a peer gone without a word frees its seat */
-/* Kernel buffer per client: with autotuning a reader that stalls can hold
- * megabytes in the kernel before --max-queue even starts to count. */
-#define CLIENT_SNDBUF (256 * 1024)
 
 _Static_assert(CONN_READ == LOOP_READ && CONN_WRITE == LOOP_WRITE && CONN_HANGUP == LOOP_ERROR,
                "conn's and loop's event bits are the same");
@@ -456,14 +452,12 @@ void peer_tick(struct loop *loop, void *arg)
         loop_timer_set(loop, &s->wake_timer, 0, wake, s);
 }
 
-struct client *peer_new(struct server *s, int fd, struct addr_count *a, const char *refusal, char *err,
-                        size_t errlen)
+struct client *peer_new(struct server *s, int fd, const struct sockaddr *addr, struct addr_count *a,
+                        const char *refusal, char *err, size_t errlen)
 {
-    int sndbuf = CLIENT_SNDBUF;
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    net_keepalive(fd, KEEPALIVE_IDLE_S);
+    /* Socket options (send buffer, keepalive, no Nagle) came from the listener. */
     struct client *c = calloc(1, sizeof *c);
-    struct conn *conn = c ? conn_new(fd, s->tls, CONN_SERVER, NULL, err, errlen) : NULL;
+    struct conn *conn = c ? conn_new_accepted(fd, s->tls, addr, err, errlen) : NULL;
     if (!conn) {
         if (!c) {
             snprintf(err, errlen, "out of memory");

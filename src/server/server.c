@@ -22,6 +22,10 @@
 #include "identity.h"
 
 #define ACCEPT_BATCH  64
+#define KEEPALIVE_IDLE_S 60 /* then probes: a peer gone without a word frees its seat */
+/* Kernel buffer per client: with autotuning a reader that stalls can hold
+ * megabytes in the kernel before --max-queue even starts to count. */
+#define CLIENT_SNDBUF (256 * 1024)
 #define STOP_GRACE_MS 3000 /* for all clients to go on SIGTERM */
 
 void server_log(const struct server *s, int level, const char *fmt, ...)
@@ -63,18 +67,11 @@ static void oldest_handshake_gives_way(struct server *s)
 
 /* A new connection: served, turned away with a reason, or (past every share
  * and the slack for telling) closed at once. */
-static void take(struct server *s, int fd)
+static void take(struct server *s, int fd, const struct sockaddr_storage *ss)
 {
     char peer[NET_ADDRSTRLEN], err[256];
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof ss;
-    if (getpeername(fd, (struct sockaddr *)&ss, &sslen) < 0) {
-        server_log(s, LOG_DEBUG, "a client left before it was taken: %s", strerror(errno));
-        close(fd);
-        return;
-    }
-    net_addr_text((struct sockaddr *)&ss, peer, sizeof peer);
-    struct addr_count *a = addr_table_get(&s->addrs, (struct sockaddr *)&ss);
+    net_addr_text((const struct sockaddr *)ss, peer, sizeof peer);
+    struct addr_count *a = addr_table_get(&s->addrs, (const struct sockaddr *)ss);
     if (!a) {
         server_log(s, LOG_ERROR, "cannot take %s: out of memory, or not an IP address", peer);
         close(fd);
@@ -103,7 +100,7 @@ static void take(struct server *s, int fd)
                    "--max-per-address %zu)", peer, limit, a->conns - 1, a->handshakes, s->per_address);
     else if (s->nhandshaking >= s->opt->max_handshakes)
         oldest_handshake_gives_way(s);
-    struct client *c = peer_new(s, fd, a, refusal, err, sizeof err);
+    struct client *c = peer_new(s, fd, (const struct sockaddr *)ss, a, refusal, err, sizeof err);
     if (!c)
         server_log(s, LOG_ERROR, "cannot take a connection: %s", err);
     else
@@ -123,7 +120,9 @@ static void on_listener(struct loop *loop, int lfd, unsigned events, void *arg)
     struct server *s = arg;
     for (int i = 0; i < ACCEPT_BATCH && !s->stopping; i++) {
         char err[256];
-        int fd = net_accept(lfd, err, sizeof err);
+        struct sockaddr_storage ss;
+        socklen_t sslen;
+        int fd = net_accept_from(lfd, &ss, &sslen, err, sizeof err);
         if (fd == NET_WOULDBLOCK)
             return;
         if (fd < 0) {
@@ -134,7 +133,7 @@ static void on_listener(struct loop *loop, int lfd, unsigned events, void *arg)
             loop_timer_set(loop, &s->accept_timer, 100, on_accept_resume, s);
             return;
         }
-        take(s, fd);
+        take(s, fd, &ss);
     }
 }
 
@@ -225,6 +224,8 @@ static int start_listening(struct server *s, char *err, size_t errlen)
     for (int k = 0; k < s->nlfd; k++) {
         char where[NET_ADDRSTRLEN];
         net_set_nonblocking(s->lfds[k], 1);
+        /* What every client's socket needs, set once: accepted sockets inherit it. */
+        net_tune_listener(s->lfds[k], CLIENT_SNDBUF, KEEPALIVE_IDLE_S);
         net_local_text(s->lfds[k], where, sizeof where);
         if (loop_add(s->loop, s->lfds[k], LOOP_READ, on_listener, s) < 0) {
             snprintf(err, errlen, "cannot watch %s: %s", where, strerror(errno));

@@ -93,13 +93,13 @@ void handshake_ends(struct client *c); /* nothing unless c is handshaking */
 
 /* ---- peer.c ---- */
 
-/* Take a new connection from address a (already counted in a->conns: the
+/* Take a new connection from addr (its address's share a, already counted in a->conns: the
  * client owns that count from now on, and on failure it is given back): a
  * client in its handshake, watched by the loop. With refusal set, turn it away instead: it is told refusal (a TLS
  * alert, or the line in plaintext) and closed once it has read that. NULL (the
  * fd closed) with a sentence in err. */
-struct client *peer_new(struct server *s, int fd, struct addr_count *a, const char *refusal, char *err,
-                        size_t errlen);
+struct client *peer_new(struct server *s, int fd, const struct sockaddr *addr, struct addr_count *a,
+                        const char *refusal, char *err, size_t errlen);
 
 /* Close c now, with the reason for the log and the room. */
 void peer_destroy(struct client *c, const char *reason);

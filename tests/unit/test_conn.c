@@ -723,7 +723,10 @@ static void readiness_case(struct tls *stls, struct tls *ctls)
     assert_int_equal(conn_events(s.c, 0, 1), CONN_WRITE);
     assert_int_equal(conn_events(s.c, 1, 1), CONN_READ | CONN_WRITE);
     assert_int_equal(conn_ready(s.c, CONN_READ), CONN_READ);
-    assert_int_equal(conn_ready(s.c, CONN_WRITE), CONN_WRITE);
+    /* A TLS server reads ahead: the lines that came right behind the client's
+     * Finished may already be held inside TLS, and are then ready to read. */
+    unsigned held = conn_pending(s.c) > 0 ? CONN_READ : 0;
+    assert_int_equal(conn_ready(s.c, CONN_WRITE), CONN_WRITE | held);
     assert_int_equal(conn_ready(s.c, CONN_HANGUP), CONN_READ | CONN_WRITE);
 
     /* Bytes held inside TLS are ready to read with no fd event at all. */
