@@ -23,6 +23,10 @@
 #define PLAIN_SNIFF_MS  250  /* plaintext: wait this long for a stray ClientHello */
 #define TURN_AWAY_MS    2000 /* for a refused connection to read why */
 #define KEEPALIVE_IDLE_S 60  /* then probes: a peer gone without a word frees its seat */
+/* With sessions (resume.c): a newcomer joins at its first line, or after this
+ * long: a "/session resume" first line, sent right behind the handshake, then
+ * comes back as who it was without the room hearing of a guest. */
+#define JOIN_WAIT_MS 100
 /* Kernel buffer per client: with autotuning a reader that stalls can hold
  * megabytes in the kernel before --max-queue even starts to count. */
 #define CLIENT_SNDBUF (256 * 1024)
@@ -49,6 +53,7 @@ static void watch(struct client *c, int want_read, int have_output)
 void peer_destroy(struct client *c, const char *reason)
 {
     struct server *s = c->srv;
+    resume_detach(c, !c->quitting);
     if (c->member.joined)
         chat_leave(&s->room, &c->member, s->stopping ? NULL : reason);
     if (c->state != HANDSHAKING || s->opt->verbosity >= LOG_DEBUG)
@@ -87,7 +92,7 @@ static void drop_later(struct client *c, const char *reason)
     mark_dirty(c);
 }
 
-static void queue_msg(struct client *c, struct msg *m)
+void peer_queue_msg(struct client *c, struct msg *m)
 {
     if (c->drop)
         return;
@@ -112,7 +117,7 @@ void peer_queue_line(struct client *c, const char *line, size_t len)
         drop_later(c, "out of memory");
         return;
     }
-    queue_msg(c, m);
+    peer_queue_msg(c, m);
     msg_unref(m);
 }
 
@@ -126,6 +131,8 @@ void peer_start_closing(struct client *c, const char *reason)
     c->paused = 0; /* read on, to see the peer go */
     loop_timer_cancel(c->srv->loop, &c->resume);
     snprintf(c->reason, sizeof c->reason, "%s", reason);
+    c->join_pending = 0;
+    resume_detach(c, !c->quitting);
     if (c->member.joined)
         chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
     loop_timer_set(c->srv->loop, &c->timer, CLOSE_GRACE_MS, on_timer, c);
@@ -144,21 +151,40 @@ static void chat_broadcast(void *ctx, const struct chat_member *except, const ch
 {
     struct server *s = ctx;
     struct msg *m = msg_new(line, len); /* one copy, shared by every queue */
-    if (!m)
+    struct msg *num = resume_number(s, line, len, except, NULL); /* "#SEQ line", for sessions */
+    if (!m) {
+        msg_unref(num);
         return;
-    for (struct chat_member *mem = s->room.head; mem; mem = mem->next)
+    }
+    for (struct chat_member *mem = s->room.head; mem; mem = mem->next) {
+        struct client *c = mem->user;
         if (mem != except)
-            queue_msg(mem->user, m);
+            peer_queue_msg(c, c->sess && num ? num : m);
+    }
     msg_unref(m);
+    msg_unref(num);
+}
+
+static void chat_private(void *ctx, struct chat_member *to, const char *line, size_t len)
+{
+    struct client *c = to->user;
+    struct msg *num = c->sess ? resume_number(ctx, line, len, NULL, to) : NULL;
+    if (num)
+        peer_queue_msg(c, num);
+    else
+        peer_queue_line(c, line, len);
+    msg_unref(num);
 }
 
 static void chat_quit(void *ctx, struct chat_member *m)
 {
     (void)ctx;
-    peer_start_closing(m->user, "quit");
+    struct client *c = m->user;
+    c->quitting = 1; /* no coming back from a goodbye */
+    peer_start_closing(c, "quit");
 }
 
-const struct chat_ops peer_chat_ops = {chat_send, chat_broadcast, chat_quit};
+const struct chat_ops peer_chat_ops = {chat_send, chat_broadcast, chat_quit, chat_private};
 
 /* ---- I/O ---- */
 
@@ -264,7 +290,11 @@ static void handle_lines(struct client *c, int *quota)
     int r;
     while (*quota > 0 && c->state == CHATTING && !c->drop && !c->paused &&
            (r = linebuf_peek(&c->in, &line, &len)) != 0) {
-        uint64_t wait = r == 1 ? rate_wait(c, line, len) : 0;
+        uint64_t num = 0;
+        const char *text = line;
+        size_t tlen = len;
+        int numbered = r == 1 && c->sess && resume_parse_number(line, len, &num, &text, &tlen);
+        uint64_t wait = r == 1 ? rate_wait(c, text, tlen) : 0;
         if (wait > 0) {
             pause_reading(c, wait);
             return;
@@ -277,9 +307,22 @@ static void handle_lines(struct client *c, int *quota)
             peer_start_closing(c, "line too long");
             return;
         }
-        chat_line(&c->srv->room, &c->member, (char *)line, len);
         (*quota)--;
+        if (numbered) {
+            if (num <= c->sess->in_seq)
+                continue; /* sent again after a cut, and taken before it */
+            c->sess->in_seq = num;
+            line = text;
+            len = tlen;
+        }
+        if (c->join_pending && resume_command(c, line, len))
+            continue;
+        if (c->join_pending && peer_join(c) < 0)
+            return;
+        if (!resume_command(c, line, len))
+            chat_line(&c->srv->room, &c->member, (char *)line, len);
     }
+    resume_ack(c);
 }
 
 /* Read and handle what c sent, within this round's share: LINES_PER_ROUND
@@ -352,30 +395,74 @@ static void established(struct client *c)
                    sum.group, shown_cn[0] ? " cn=" : "", shown_cn);
     else
         server_log(s, LOG_INFO, "connect #%lu %s plaintext", c->id, conn_peer(c->conn));
+    if (s->tls && tls_requires_client_cert(s->tls)) /* --plain: no tls */
+        snprintf(c->cert_cn, sizeof c->cert_cn, "%s", sum.cn);
+    uint64_t now = loop_now_ms();
+    bucket_init(&c->lines, 5.0 * s->opt->line_rate, now);
+    bucket_init(&c->bytes, byte_burst_of(s->opt), now);
+    bucket_init(&c->nicks, 3, now);
+    if (resume_enabled(s)) {
+        c->join_pending = 1; /* at its first line, or soon */
+        loop_timer_set(s->loop, &c->timer, JOIN_WAIT_MS, on_timer, c);
+    } else if (peer_join(c) < 0) {
+        return;
+    }
+    watch(c, 1, 0);
+    do_read(c); /* the client may have sent lines right behind its handshake */
+}
+
+/* The member whose place c's certificate takes: the same name, certified. */
+static struct client *same_certificate(struct client *c)
+{
+    size_t len = strlen(c->cert_cn);
+    struct chat_member *m = len ? chat_find(&c->srv->room, c->cert_cn, len) : NULL;
+    return m && m->cert_bound && strcmp(m->nick, c->cert_cn) == 0 ? m->user : NULL;
+}
+
+void peer_take_over(struct client *old, struct client *fresh)
+{
+    struct server *s = fresh->srv;
+    server_log(s, LOG_INFO, "#%lu %s takes the place of #%lu as %s", fresh->id, conn_peer(fresh->conn), old->id,
+               old->member.nick);
+    chat_replace(&s->room, &old->member, &fresh->member);
+    fresh->join_pending = 0;
+    static const char gone[] = "! you connected again from elsewhere: this connection is closed";
+    peer_queue_line(old, gone, sizeof gone - 1);
+    peer_start_closing(old, "connected again from elsewhere");
+    if (s->opt->idle_timeout)
+        loop_timer_set(s->loop, &fresh->timer, (uint64_t)s->opt->idle_timeout * 1000, on_timer, fresh);
+    else
+        loop_timer_cancel(s->loop, &fresh->timer);
+}
+
+int peer_join(struct client *c)
+{
+    struct server *s = c->srv;
+    c->join_pending = 0;
+    loop_timer_cancel(s->loop, &c->timer);
+    struct client *old = same_certificate(c);
+    if (old) { /* a new connection of the same person: the stale one gives way */
+        peer_take_over(old, c);
+        return 0;
+    }
     if (s->room.count >= s->opt->max_clients) { /* seats are for members only */
         char msg[128];
         int n = snprintf(msg, sizeof msg, "! the server is full (%zu users): try again later", s->opt->max_clients);
         peer_queue_line(c, msg, (size_t)n);
         peer_start_closing(c, "server full");
-        return;
+        return -1;
     }
     char why[160];
-    const char *cn = s->tls && tls_requires_client_cert(s->tls) ? sum.cn : NULL; /* --plain: no tls */
-    if (chat_join(&s->room, &c->member, cn, why, sizeof why) < 0) {
+    if (chat_join(&s->room, &c->member, c->cert_cn[0] ? c->cert_cn : NULL, why, sizeof why) < 0) {
         char msg[200];
         int n = snprintf(msg, sizeof msg, "! %s", why);
         peer_queue_line(c, msg, (size_t)n);
         peer_start_closing(c, why);
-        return;
+        return -1;
     }
     if (s->opt->idle_timeout)
         loop_timer_set(s->loop, &c->timer, (uint64_t)s->opt->idle_timeout * 1000, on_timer, c);
-    uint64_t now = loop_now_ms();
-    bucket_init(&c->lines, 5.0 * s->opt->line_rate, now);
-    bucket_init(&c->bytes, byte_burst_of(s->opt), now);
-    bucket_init(&c->nicks, 3, now);
-    watch(c, 1, 0);
-    do_read(c); /* the client may have sent lines right behind its handshake */
+    return 0;
 }
 
 static void do_handshake(struct client *c)
@@ -420,6 +507,8 @@ static void on_timer(struct loop *loop, void *arg)
         peer_destroy(c, "handshake timeout");
     } else if (c->state == CLOSING) {
         peer_destroy(c, c->reason);
+    } else if (c->join_pending) {
+        peer_join(c); /* it said nothing: in, as a newcomer */
     } else {
         uint64_t idle_ms = (uint64_t)s->opt->idle_timeout * 1000;
         uint64_t quiet = loop_now_ms() - c->last_active_ms;

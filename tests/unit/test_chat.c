@@ -47,7 +47,7 @@ static void t_quit(void *ctx, struct chat_member *m)
     chat_leave(ctx, m, "quit");
 }
 
-static const struct chat_ops ops = {t_send, t_broadcast, t_quit};
+static const struct chat_ops ops = {t_send, t_broadcast, t_quit, NULL};
 
 struct fixture {
     struct chat_room room;
