@@ -16,6 +16,8 @@
 #include "linebuf.h"
 #include "loop.h"
 #include "net.h"
+#include "reconnect.h"
+#include "resume.h"
 #include "text.h"
 
 #define MAX_RECV_LINE (1 << 20)
@@ -37,11 +39,29 @@ struct session {
     int told_tls;       /* a TLS server told this plaintext client so */
     uint64_t close_sent_ms;
     int last_was_newline;
+    /* Reconnecting (reconnect.c) and resuming (resume.c): */
+    struct resume rs;
+    struct reconnect rc;
+    struct bytebuf wire; /* what goes out on this connection: s->out is what the user typed, not yet sent */
+    int lost;            /* the connection was lost, not ended: come back */
+    int last_was_error;  /* the server's last line was "! ...": a close after it is its verdict */
+    char lost_why[320];
 };
 
 static size_t unsent(const struct session *s)
 {
-    return bytebuf_size(&s->out);
+    return bytebuf_size(&s->wire);
+}
+
+/* A loss to come back from: not after the server's own goodbye (a TLS
+ * close_notify, or a "! reason" line just before the end), nor with --no-reconnect. */
+static int comes_back(struct session *s, ssize_t n, const char *why)
+{
+    if (!s->o->reconnect || s->last_was_error || (n == CONN_EOF && conn_is_tls(s->conn)))
+        return 0;
+    snprintf(s->lost_why, sizeof s->lost_why, "%s", why);
+    s->lost = 1;
+    return 1;
 }
 
 static int queue_out(struct session *s, const char *data, size_t len)
@@ -96,6 +116,8 @@ static int receive(struct session *s, int *rc)
             } else if (s->server_stopping) {
                 fprintf(stderr, "tlschat: the server shut down\n");
                 *rc = 1;
+            } else if (comes_back(s, n, n == CONN_EOF ? "the server closed the connection" : conn_error(s->conn))) {
+                *rc = 1;
             } else if (n == CONN_EOF) {
                 fprintf(stderr, "tlschat: the server closed the connection\n");
                 *rc = 1;
@@ -121,6 +143,15 @@ static int receive(struct session *s, int *rc)
                 *rc = 1;
                 return 0;
             }
+            char note[200];
+            if (resume_incoming(&s->rs, s->conn, &line, &len, &s->wire, note, sizeof note) == RESUME_DROP) {
+                if (note[0])
+                    fprintf(stderr, "tlschat: %s\n", note);
+                continue;
+            }
+            if (note[0])
+                fprintf(stderr, "tlschat: %s\n", note);
+            s->last_was_error = len >= 2 && line[0] == '!' && line[1] == ' ';
             /* Never let the server, or anyone it relays, drive this terminal. */
             len = text_sanitize((char *)line, len);
             printf("%.*s\n", (int)len, line);
@@ -141,12 +172,26 @@ static int receive(struct session *s, int *rc)
 }
 
 /* Returns 1 to go on, 0 when the session is over (status in *rc). */
+/* One typed line into the wire (numbered when sessions are on). 0 when none may go now. */
+static int take_typed_line(struct session *s)
+{
+    const char *head = bytebuf_head(&s->out);
+    const char *nl = bytebuf_size(&s->out) ? memchr(head, '\n', bytebuf_size(&s->out)) : NULL;
+    if (!nl || !resume_may_send(&s->rs, loop_now_ms()))
+        return 0;
+    size_t len = (size_t)(nl - head);
+    if (resume_outgoing(&s->rs, head, len, &s->wire) < 0)
+        return 0;
+    bytebuf_consume(&s->out, len + 1);
+    return 1;
+}
+
 static int send_pending(struct session *s, int *rc)
 {
-    while (unsent(s) > 0) {
+    while (unsent(s) > 0 || take_typed_line(s)) {
         /* One line a send, so each line leaves in a TLS record of its own:
          * what the Wireshark lab shows, and what --pad pads. */
-        const char *next = bytebuf_head(&s->out);
+        const char *next = bytebuf_head(&s->wire);
         const char *nl = memchr(next, '\n', unsent(s));
         size_t len = nl ? (size_t)(nl - next) + 1 : unsent(s);
         ssize_t n = conn_send(s->conn, next, len);
@@ -161,10 +206,11 @@ static int send_pending(struct session *s, int *rc)
             *rc = 1;
             if (receive(s, rc) == 0)
                 return 0;
-            fprintf(stderr, "tlschat: %s\n", why);
+            if (!comes_back(s, n, why))
+                fprintf(stderr, "tlschat: %s\n", why);
             return 0;
         }
-        bytebuf_consume(&s->out, (size_t)n);
+        bytebuf_consume(&s->wire, (size_t)n);
     }
     return 1;
 }
@@ -204,15 +250,16 @@ static int session_loop(struct session *s)
             return rc;
         struct pollfd p[2] = {{.fd = fd, .events = poll_events(conn_events(s->conn, 1, unsent(s) > 0))},
                               {.fd = STDIN_FILENO, .events = POLLIN}};
-        int nfds = (!s->input_done && unsent(s) < STDIN_HIGH) ? 2 : 1;
-        int wait_ms = -1;
+        int nfds = (!s->input_done && bytebuf_size(&s->out) + bytebuf_size(&s->rs.unacked) < STDIN_HIGH) ? 2 : 1;
+        int wait_ms = s->rs.state == RESUME_ASKED ? 100 : -1; /* its answer, or the end of waiting for one */
         if (s->input_done) {
             uint64_t waited = loop_now_ms() - s->close_sent_ms, limit = (uint64_t)o->timeout_s * 1000;
             if (waited >= limit) {
                 fprintf(stderr, "tlschat: the server did not answer 'close' within %d s\n", o->timeout_s);
                 return 1;
             }
-            wait_ms = (int)(limit - waited);
+            if (wait_ms < 0 || (int)(limit - waited) < wait_ms)
+                wait_ms = (int)(limit - waited);
         }
         if (poll(p, (nfds_t)nfds, wait_ms) < 0) {
             if (errno == EINTR)
@@ -225,6 +272,65 @@ static int session_loop(struct session *s)
         if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             read_input(s);
     }
+}
+
+/* The first line of a connection: opting in to sessions, or coming back to one. */
+static void say_hello(struct session *s)
+{
+    char hello[256];
+    size_t n = resume_hello(&s->rs, hello, sizeof hello);
+    s->rs.asked_ms = loop_now_ms();
+    bytebuf_append(&s->wire, hello, n);
+}
+
+/* The connection was lost: wait (reading what the user types meanwhile), then
+ * connect again, as often as it takes. 1 when connected again; 0 when giving
+ * up (status in *rc). */
+static int come_back(struct session *s, int *rc)
+{
+    char err[512];
+    const char *why = s->lost_why;
+    conn_close(s->conn);
+    s->conn = NULL;
+    s->lost = 0;
+    s->last_was_error = 0;
+    bytebuf_consume(&s->wire, bytebuf_size(&s->wire)); /* it went with the connection */
+    linebuf_free(&s->in);
+    linebuf_init(&s->in, MAX_RECV_LINE); /* and so did half a line */
+    reconnect_lost(&s->rc, loop_now_ms());
+    for (;;) {
+        if (loop_now_ms() - s->rc.lost_ms > RECONNECT_GIVE_UP_MS) {
+            fprintf(stderr, "tlschat: gave up reconnecting after %d minutes: %s\n", RECONNECT_GIVE_UP_MS / 60000, why);
+            *rc = 1;
+            return 0;
+        }
+        uint64_t delay = reconnect_delay_ms(&s->rc), until = loop_now_ms() + delay;
+        fprintf(stderr, "tlschat: connection lost (%s); reconnecting in %llu s\n", why,
+                (unsigned long long)(delay + 500) / 1000);
+        uint64_t now;
+        while ((now = loop_now_ms()) < until) {
+            struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+            int reading = !s->input_done && bytebuf_size(&s->out) + bytebuf_size(&s->rs.unacked) < STDIN_HIGH;
+            int r = poll(&p, reading ? 1 : 0, (int)(until - now));
+            if (r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
+                read_input(s); /* lines typed in the gap go out once it is back */
+        }
+        int fatal;
+        s->conn = reconnect_connect(&s->rc, s->o, s->tls, err, sizeof err, &fatal);
+        if (s->conn)
+            break;
+        if (fatal) {
+            fprintf(stderr, "tlschat: %s\n", err);
+            *rc = 1;
+            return 0;
+        }
+        why = err;
+    }
+    fprintf(stderr, "tlschat: reconnected to %s:%s (%s)\n", s->o->host, s->o->port, conn_peer(s->conn));
+    if (s->input_done)
+        s->close_sent_ms = loop_now_ms(); /* the wait for "closed" starts again */
+    say_hello(s);
+    return 1;
 }
 
 int client_run(const struct client_options *o)
@@ -262,6 +368,10 @@ int client_run(const struct client_options *o)
     else
         print_connect_line(&s);
     linebuf_init(&s.in, MAX_RECV_LINE);
+    resume_init(&s.rs);
+    reconnect_first(&s.rc, s.conn);
+    if (o->reconnect)
+        say_hello(&s);
     if (o->nick) {
         queue_out(&s, "/nick ", 6);
         queue_out(&s, o->nick, strlen(o->nick));
@@ -273,9 +383,13 @@ int client_run(const struct client_options *o)
         queue_close(&s);
     }
     int rc = session_loop(&s);
+    while (s.lost && come_back(&s, &rc))
+        rc = session_loop(&s);
     conn_close(s.conn);
     linebuf_free(&s.in);
     bytebuf_free(&s.out);
+    bytebuf_free(&s.wire);
+    resume_free(&s.rs);
     tls_free(tls);
     return rc;
 }

@@ -30,6 +30,9 @@ static const char usage[] =
     "      --nick NAME        your nick\n"
     "  -m, --message TEXT     send one line, print the replies, exit\n"
     "      --timeout SEC      give up connecting, or waiting for 'closed', after SEC s (default 10)\n"
+    "      --no-reconnect     end when the connection is lost, instead of connecting again\n"
+    "                         and resuming where it was (and send no /session opt-in line,\n"
+    "                         for servers other than tlschatd)\n"
     "  -q, --quiet            no connect line\n"
     "      --help, --version\n"
     "\n"
@@ -41,7 +44,7 @@ static const char usage[] =
 
 enum {
     OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_SERVERNAME, OPT_PIN, OPT_INSECURE, OPT_PLAIN,
-    OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION
+    OPT_NICK, OPT_TIMEOUT, OPT_NO_RECONNECT, OPT_HELP, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -55,6 +58,7 @@ static const struct option longopts[] = {
     {"nick", required_argument, NULL, OPT_NICK},
     {"message", required_argument, NULL, 'm'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"no-reconnect", no_argument, NULL, OPT_NO_RECONNECT},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -79,6 +83,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     o->port = "8443";
     o->timeout_s = 10;
+    o->reconnect = 1;
     tls_config_init(&o->tls);
     o->tls.words = &client_words; /* no --ca: client_options_locate finds ca.crt */
     opterr = 0;
@@ -106,6 +111,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
             o->timeout_s = (int)n;
             break;
         case 'q': o->quiet = 1; break;
+        case OPT_NO_RECONNECT: o->reconnect = 0; break;
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschat %s\n", TLSCHAT_VERSION); return 1;
         default:

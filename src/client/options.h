@@ -15,6 +15,7 @@ struct client_options {
     int plain;
     int quiet;
     int timeout_s;
+    int reconnect;          /* come back after a lost connection (--no-reconnect: 0) */
     struct tls_config tls;
     char ca_path[CERTDIR_PATH_MAX]; /* ca.crt as found when no option names it */
 };

@@ -388,6 +388,8 @@ void chat_replace(struct chat_room *r, struct chat_member *old, struct chat_memb
     chat_leave(r, old, NULL); /* quietly: fresh stands where it stood */
     link_member(r, fresh);
     fresh->unannounced = 0;
+    tell(r, fresh, "* welcome, %s%s: %zu online, /help for commands", fresh->nick,
+         fresh->cert_bound ? " (certificate verified)" : "", r->count);
     if (unannounced) /* the others have yet to hear of it: they will, once */
         wait_to_announce(r, fresh);
 }

@@ -121,6 +121,7 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     o->tls.words = &server_words; /* no --cert/--key: server_options_locate finds them */
 
     const char *prog = "tlschatd";
+    int history_bytes_given = 0;
     char err[256];
     long n;
     int c;
@@ -196,6 +197,7 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
             if (args_number("--history-bytes", optarg, 1024, 1L << 29, &n, err, sizeof err) < 0)
                 goto refused;
             o->history_bytes = (size_t)n;
+            history_bytes_given = 1;
             break;
         case OPT_HISTORY_AGE:
             if (args_number("--history-age", optarg, 1, 86400, &n, err, sizeof err) < 0)
@@ -236,6 +238,8 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
                         "from the certificate directory (see tlschatd --help)\n", prog);
         return 2;
     }
+    if (!history_bytes_given && o->history_bytes > o->max_queue / 2)
+        o->history_bytes = o->max_queue / 2; /* the default follows a small --max-queue */
     if (o->history_lines > 0 && o->history_bytes > o->max_queue / 2) {
         /* A client that comes back is sent what it missed at once, into its queue. */
         fprintf(stderr, "%s: --history-bytes %zu is more than half of --max-queue (%zu): a client coming back "
