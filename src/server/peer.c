@@ -411,6 +411,8 @@ static void established(struct client *c)
     do_read(c); /* the client may have sent lines right behind its handshake */
 }
 
+static const char nick_taken[] = "! your nick was taken while you were away: you have a new one (/nick to choose)";
+
 /* The member whose place c's certificate takes: the same name, certified. */
 static struct client *same_certificate(struct client *c)
 {
@@ -437,6 +439,11 @@ void peer_take_over(struct client *old, struct client *fresh)
 
 int peer_join(struct client *c)
 {
+    return peer_join_as(c, NULL);
+}
+
+int peer_join_as(struct client *c, const char *nick)
+{
     struct server *s = c->srv;
     c->join_pending = 0;
     loop_timer_cancel(s->loop, &c->timer);
@@ -453,7 +460,10 @@ int peer_join(struct client *c)
         return -1;
     }
     char why[160];
-    if (chat_join(&s->room, &c->member, c->cert_cn[0] ? c->cert_cn : NULL, why, sizeof why) < 0) {
+    if (nick && !c->cert_cn[0]) {
+        if (!chat_join_as(&s->room, &c->member, nick))
+            peer_queue_line(c, nick_taken, sizeof nick_taken - 1);
+    } else if (chat_join(&s->room, &c->member, c->cert_cn[0] ? c->cert_cn : NULL, why, sizeof why) < 0) {
         char msg[200];
         int n = snprintf(msg, sizeof msg, "! %s", why);
         peer_queue_line(c, msg, (size_t)n);

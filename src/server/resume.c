@@ -149,6 +149,8 @@ void resume_detach(struct client *c, int keep)
     /* Kept for the history's age, counted against the address it was at: one
      * host cannot make the server keep more than its share of seats. */
     struct sessions *t = &s->sessions;
+    if (c->member.nick[0])
+        snprintf(r->nick, sizeof r->nick, "%s", c->member.nick); /* as it was last called */
     r->floor = history_next_seq(&s->history) - 1;
     r->missed = 0;
     r->away_until_ms = loop_now_ms() + (uint64_t)s->opt->history_age * 1000;
@@ -322,61 +324,89 @@ static struct rsession *find_session(struct client *c, const char *token, const 
     return r;
 }
 
-/* c is r's connection now: in the room as r was, told what it missed. */
-static void resume_session(struct client *c, struct rsession *r, uint64_t last)
+/* What r missed and can no longer have, and the lines it can (referenced, in
+ * order): taken before it rejoins, whose own announcement goes into the history. */
+struct replay {
+    uint64_t missed;
+    struct msg **lines;
+    size_t n;
+};
+
+static int collect(struct server *s, struct rsession *r, uint64_t last, struct replay *out)
 {
-    struct server *s = c->srv;
     struct history *h = &s->history;
-    struct client *old = r->client;
     uint64_t newest = history_next_seq(h) - 1;
-    if (old) { /* its old connection has not noticed the cut yet */
-        old->sess = NULL;
-        r->client = NULL;
-        r->floor = newest;
-        r->missed = 0;
-        peer_take_over(old, c);
-    } else {
-        away_unlink(s, r);
-        if (c->member.cert_bound)
-            peer_join(c);
-        else if (!chat_join_as(&s->room, &c->member, r->nick))
-            tell(c, "! your nick was taken while you were away: you have a new one (/nick to choose)");
-        if (!c->member.joined)
-            return; /* refused (the room is full): told, and closing */
-    }
-    r->client = c;
-    c->sess = r;
-    snprintf(r->nick, sizeof r->nick, "%s", c->member.nick);
-    char token[64], line[160];
-    if (issue_token(r, c, token, sizeof token) < 0) {
-        tell(c, "! the server cannot make a new session token: you will not be able to resume again");
-        memset(r->secret, 0, sizeof r->secret);
-        token[0] = '\0';
-    }
-    snprintf(line, sizeof line, ":session resumed %s %llu", token, (unsigned long long)r->in_seq);
-    tell(c, line);
-    r->acked = r->in_seq;
-    /* Lines it never had and cannot now: those the history let go while it
-     * was away, and those in flight at the cut that went since. */
+    memset(out, 0, sizeof *out);
     if (last < r->start_seq)
         last = r->start_seq; /* nothing from before it came */
     if (last > newest)
         last = newest;
-    uint64_t gone_before = history_oldest(h) - 1, missed = r->missed;
-    uint64_t in_flight_end = gone_before < r->floor ? gone_before : r->floor;
-    if (in_flight_end > last)
-        missed += in_flight_end - last;
-    r->missed = 0;
-    if (missed > 0) {
-        snprintf(line, sizeof line, "* %llu line%s missed while you were away", (unsigned long long)missed,
-                 missed == 1 ? " was" : "s were");
-        tell(c, line);
-    }
-    for (size_t i = history_find_after(h, last); i < h->count; i++) {
+    /* Gone: those the history let go while it was away, and those in flight
+     * at the cut that went since. */
+    uint64_t gone_before = history_oldest(h) - 1, floor = r->client ? newest : r->floor;
+    uint64_t in_flight_end = gone_before < floor ? gone_before : floor;
+    out->missed = (r->client ? 0 : r->missed) + (in_flight_end > last ? in_flight_end - last : 0);
+    size_t first = history_find_after(h, last);
+    if (first == h->count)
+        return 0;
+    out->lines = malloc((h->count - first) * sizeof *out->lines);
+    if (!out->lines)
+        return -1;
+    for (size_t i = first; i < h->count; i++) {
         const struct history_entry *e = history_at(h, i);
-        if (history_visible(e, r->sid))
-            peer_queue_msg(c, e->line);
+        if (history_visible(e, r->sid)) {
+            out->lines[out->n++] = e->line;
+            e->line->refs++;
+        }
     }
+    return 0;
+}
+
+/* c is r's connection now: in the room as r was, told what it missed. */
+static void resume_session(struct client *c, struct rsession *r, uint64_t last)
+{
+    struct server *s = c->srv;
+    struct client *old = r->client;
+    struct replay rp;
+    if (collect(s, r, last, &rp) < 0) {
+        tell(c, "! the server is out of memory: try again later");
+        peer_start_closing(c, "out of memory");
+        return;
+    }
+    if (old) { /* its old connection has not noticed the cut yet */
+        old->sess = NULL;
+        r->client = NULL;
+        peer_take_over(old, c);
+    } else {
+        away_unlink(s, r);
+        peer_join_as(c, r->nick);
+    }
+    if (c->member.joined) {
+        r->client = c;
+        c->sess = r;
+        r->missed = 0;
+        snprintf(r->nick, sizeof r->nick, "%s", c->member.nick);
+        char token[64] = "", line[160];
+        if (issue_token(r, c, token, sizeof token) < 0) {
+            tell(c, "! the server cannot make a new session token: you will not be able to resume again");
+            memset(r->secret, 0, sizeof r->secret);
+        }
+        snprintf(line, sizeof line, ":session resumed %s %llu", token, (unsigned long long)r->in_seq);
+        tell(c, line);
+        r->acked = r->in_seq;
+        if (rp.missed > 0) {
+            snprintf(line, sizeof line, "* %llu line%s missed while you were away", (unsigned long long)rp.missed,
+                     rp.missed == 1 ? " was" : "s were");
+            tell(c, line);
+        }
+        for (size_t i = 0; i < rp.n; i++)
+            peer_queue_msg(c, rp.lines[i]);
+    } else if (!old) {
+        session_free(s, r); /* refused (the room is full): told, and closing */
+    }
+    for (size_t i = 0; i < rp.n; i++)
+        msg_unref(rp.lines[i]);
+    free(rp.lines);
 }
 
 int resume_command(struct client *c, const char *line, size_t len)

@@ -123,6 +123,8 @@ void peer_queue_msg(struct client *c, struct msg *m);
 /* Put c (its first line came, or its wait ran out) into the room: 0, or -1
  * when it was refused (told why, and closing). */
 int peer_join(struct client *c);
+/* The same, wanting nick (a session come back): a guest nick when it is taken. */
+int peer_join_as(struct client *c, const char *nick);
 
 /* fresh takes old's place in the room (the same certificate, or the same
  * session, from a new connection); old is told and closed. */
