@@ -326,7 +326,10 @@ static int come_back(struct session *s, int *rc)
         }
         why = err;
     }
-    fprintf(stderr, "tlschat: reconnected to %s:%s (%s)\n", s->o->host, s->o->port, conn_peer(s->conn));
+    struct tls_summary sum;
+    int resumed = conn_summary(s->conn, &sum) == 0 && sum.resumed;
+    fprintf(stderr, "tlschat: reconnected to %s:%s (%s)%s\n", s->o->host, s->o->port, conn_peer(s->conn),
+            resumed ? ", TLS session resumed" : "");
     if (s->input_done)
         s->close_sent_ms = loop_now_ms(); /* the wait for "closed" starts again */
     say_hello(s);

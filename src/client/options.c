@@ -143,6 +143,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     }
     if (args_tls_range(&o->tls, err, sizeof err) < 0)
         goto refused;
+    o->tls.resume_sessions = o->reconnect; /* a reconnect resumes the TLS session, where it can */
     /* Checked here too, so that a mistyped --pin is a usage error (2), not a TLS failure. */
     if (o->tls.pin && tls_pin_parse(o->tls.pin, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "%s: --pin %s (%s prints it)\n", prog, err, SHOW_CERT_COMMAND);

@@ -302,12 +302,10 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
                 goto fail;
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
         }
-        /* Chat clients hold one long session and never resume: no tickets in
-         * TLS 1.3 (a round of writes per handshake) nor in TLS 1.2 (whose
-         * ticket key would live until a restart), and no session cache. */
-        SSL_CTX_set_num_tickets(ctx, 0);
-        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        /* Clients that come back after a dropped connection resume with a
+         * TLS 1.3 ticket: keys of our own, rotated, short-lived, no 0-RTT,
+         * no TLS 1.2 resumption (tls_tickets.c). */
+        tls_tickets_server_setup(t, ctx);
         memcpy(t->crl_warning, warning, sizeof warning);
     } else {
         if (t->cert_file && load_cert_and_key(t, ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
@@ -315,6 +313,7 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
             goto fail;
         if (!t->cert_file)
             SSL_CTX_set_client_cert_cb(ctx, no_client_cert);
+        tls_tickets_client_setup(t, ctx);
         if (t->insecure) {
             SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
         } else {
@@ -348,6 +347,7 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     t->min_version = cfg->min_version;
     t->max_version = cfg->max_version;
     t->pad = cfg->pad;
+    t->resume_sessions = cfg->resume_sessions;
     t->words = cfg->words ? *cfg->words : tls_no_words;
     if (tls_version_check(cfg->min_version, cfg->max_version, err, errlen) < 0 ||
         tls_pad_check(cfg->pad, err, errlen) < 0)
@@ -387,6 +387,10 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     }
     if (open_keylog(t, cfg, err, errlen) < 0)
         goto fail;
+    if (server && tls_tickets_rekey(t) < 0) {
+        set_err(err, errlen, "cannot make session ticket keys: the system gave no random bytes");
+        goto fail;
+    }
     if (!(t->ctx = make_ctx(t, err, errlen)))
         goto fail;
     if (!server) {
@@ -421,6 +425,8 @@ void tls_free(struct tls *t)
     if (!t)
         return;
     SSL_CTX_free(t->ctx);
+    SSL_SESSION_free(t->session);
+    OPENSSL_cleanse(t->tickets, sizeof t->tickets);
     if (t->keylog)
         fclose(t->keylog);
     free(t->cert_file);
@@ -439,6 +445,9 @@ int tls_reload(struct tls *t, char *err, size_t errlen)
     /* Each SSL holds its own reference to the context it was made from. */
     SSL_CTX_free(t->ctx);
     t->ctx = ctx;
+    /* Tickets made before the reload are not taken after it: a certificate
+     * the new CRL revokes cannot come back on one. */
+    tls_tickets_rekey(t);
     return 0;
 }
 
@@ -480,6 +489,7 @@ SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_
         return ssl;
     }
     SSL_set_connect_state(ssl);
+    tls_tickets_offer(t, ssl);
     int pin_only = t->has_pin && !t->ca_file;
     if (!t->insecure && !pin_only && !(servername && *servername)) {
         /* A CA vouches for names: with no name to check, any certificate it
@@ -552,6 +562,7 @@ void tls_ssl_summary(SSL *ssl, struct tls_summary *s)
     int nid = SSL_get_negotiated_group(ssl);
     const char *g = nid > 0 ? SSL_group_to_name(ssl, nid) : NULL;
     snprintf(s->group, sizeof s->group, "%s", g ? g : "none");
+    s->resumed = tls_session_resumed(ssl);
     X509 *peer = SSL_get1_peer_certificate(ssl);
     if (!peer)
         return;

@@ -4,10 +4,14 @@ back by itself, and every line arrives exactly once and in order, both ways;
 past the history it is told how many lines it missed; a certificate's new
 connection takes the place of its stale one; a token is no use to another
 connection; and clients that did not opt in see today's lines unchanged."""
+import os
 import re
+import shutil
+import signal
+import tempfile
 
 from cutproxy import CutProxy
-from harness import Case, cert, tlschat_argv, wait_for
+from harness import Case, cert, have, run, tlschat_argv, wait_for
 
 LINE = re.compile(r"^<(\w+)> (\S+)$")
 
@@ -169,3 +173,45 @@ class Resume(Case):
         self.assertRegex(bob.readline(), r"^:ack 2$")
         self.assertEqual(bob.readline().split(" ", 1)[1], "<alice> hi all")
         self.assert_quiet(alice)
+
+
+class Tickets(Case):
+    """TLS 1.3 resumption, checked with an independent client (openssl s_client)."""
+
+    def s_client(self, srv, *args):
+        rc, out, err = run(["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}", "-CAfile", cert("ca.crt"),
+                            "-servername", "localhost", "-ign_eof", *args], input="close\n")
+        m = re.search(r"^(New|Reused), (TLSv[\d.]+)", out, re.M)
+        self.assertTrue(m, out + err)
+        return m.group(1), m.group(2)
+
+    def test_resumed_with_a_ticket_not_over_tls12_nor_after_a_reload(self):
+        if not have("openssl"):
+            self.skipTest("no openssl command (apt-get install openssl)")
+        d = tempfile.mkdtemp(prefix="tlschat-tickets-")
+        self.addCleanup(shutil.rmtree, d, True)
+        srv = self.server()
+        first, second, third = (os.path.join(d, n) for n in ("s1", "s2", "s3"))
+        self.assertEqual(self.s_client(srv, "-sess_out", first), ("New", "TLSv1.3"))
+        self.assertEqual(self.s_client(srv, "-sess_in", first, "-sess_out", second), ("Reused", "TLSv1.3"))
+        # Each resumed session gets a ticket of its own.
+        self.assertEqual(self.s_client(srv, "-sess_in", second, "-sess_out", third), ("Reused", "TLSv1.3"))
+        # After SIGHUP (a new certificate or CRL) the old tickets are not taken.
+        srv.signal(signal.SIGHUP)
+        srv.wait_line(r"SIGHUP: reloaded")
+        self.assertEqual(self.s_client(srv, "-sess_in", third), ("New", "TLSv1.3"))
+        # TLS 1.2 never resumes: no ticket, no session id, nothing to offer.
+        t12 = os.path.join(d, "t12")
+        self.assertEqual(self.s_client(srv, "-tls1_2", "-sess_out", t12), ("New", "TLSv1.2"))
+        self.assertFalse(os.path.exists(t12), "a TLS 1.2 session was handed out to resume")
+
+    def test_tlschat_reconnects_on_a_ticket(self):
+        srv = self.server()
+        proxy = CutProxy(srv.port)
+        self.addCleanup(proxy.close)
+        bob = self.proc(tlschat_argv(proxy.port, "--nick", "bob"), name="tlschat")
+        bob.wait_line(r"^\* guest\d+ is now bob$", "out")
+        proxy.cut()
+        bob.wait_line(r"^tlschat: reconnected to 127\.0\.0\.1:\d+ \(\S+\), TLS session resumed$")
+        bob.close_stdin()
+        self.assertEqual(bob.wait(), 0, bob.text())
