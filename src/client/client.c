@@ -300,7 +300,8 @@ static int come_back(struct session *s, int *rc)
     reconnect_lost(&s->rc, loop_now_ms());
     for (;;) {
         if (loop_now_ms() - s->rc.lost_ms > RECONNECT_GIVE_UP_MS) {
-            fprintf(stderr, "tlschat: gave up reconnecting after %d minutes: %s\n", RECONNECT_GIVE_UP_MS / 60000, why);
+            fprintf(stderr, "tlschat: gave up reconnecting after %llu minutes: %s\n",
+                    (unsigned long long)(RECONNECT_GIVE_UP_MS / 60000), why);
             *rc = 1;
             return 0;
         }

@@ -11,7 +11,7 @@
 #include "conn.h"
 #include "options.h"
 
-#define RECONNECT_GIVE_UP_MS (10 * 60 * 1000) /* the server keeps a session 10 minutes by default */
+#define RECONNECT_GIVE_UP_MS ((uint64_t)10 * 60 * 1000) /* the server keeps a session 10 minutes by default */
 
 struct reconnect {
     unsigned attempt;

@@ -95,7 +95,7 @@ static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EV
         const struct tls_ticket_key *k = &t->tickets[i];
         if (!k->ok || memcmp(name, k->name, sizeof k->name) != 0)
             continue;
-        if (time(NULL) - k->made >= 2 * TICKET_ROTATE_S)
+        if (time(NULL) - k->made >= 2LL * TICKET_ROTATE_S)
             return 0; /* expired with its key */
         if (set_hmac_key(hctx, k->hmac, sizeof k->hmac) != 1 ||
             EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, k->aes, iv) != 1)

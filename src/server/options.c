@@ -114,7 +114,7 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     o->byte_rate = 65536;
     o->nick_rate = 6;
     o->history_lines = 1000;
-    o->history_bytes = 256 * 1024;
+    o->history_bytes = (size_t)256 * 1024;
     o->history_age = 600;
     o->verbosity = 1;
     tls_config_init(&o->tls);

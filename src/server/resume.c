@@ -64,16 +64,48 @@ static void away_unlink(struct server *s, struct rsession *r)
     }
 }
 
-static void session_free(struct server *s, struct rsession *r)
+/* The table forgets r, and its secrets are wiped. */
+static void forget(struct server *s, struct rsession *r)
 {
-    if (!r->client)
-        away_unlink(s, r);
-    else
-        r->client->sess = NULL;
     s->sessions.slots[r->slot] = NULL;
     s->sessions.used--;
     explicit_bzero(r, sizeof *r);
     free(r);
+}
+
+/* A session gone away ends (pushed out by newer ones from its address). */
+static void away_free(struct server *s, struct rsession *r)
+{
+    away_unlink(s, r);
+    forget(s, r);
+}
+
+/* The oldest session gone away ends (expired, or the server keeps too many). */
+static void away_free_oldest(struct server *s)
+{
+    struct sessions *t = &s->sessions;
+    struct rsession *r = t->away_head;
+    t->away_head = r->away_next;
+    if (t->away_head)
+        t->away_head->away_prev = NULL;
+    else
+        t->away_tail = NULL;
+    r->away_next = NULL;
+    t->naway--;
+    if (r->from) {
+        r->from->sessions--;
+        addr_table_release(&s->addrs, r->from);
+    }
+    forget(s, r);
+}
+
+static void session_free(struct server *s, struct rsession *r)
+{
+    if (r->client)
+        r->client->sess = NULL;
+    else
+        away_unlink(s, r);
+    forget(s, r);
 }
 
 static struct rsession *session_new(struct server *s, struct client *c)
@@ -81,10 +113,10 @@ static struct rsession *session_new(struct server *s, struct client *c)
     struct sessions *t = &s->sessions;
     if (t->used == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
-        struct rsession **slots = realloc(t->slots, cap * sizeof *slots);
+        struct rsession **slots = realloc(t->slots, cap * sizeof(struct rsession *));
         if (!slots)
             return NULL;
-        memset(slots + t->cap, 0, (cap - t->cap) * sizeof *slots);
+        memset(slots + t->cap, 0, (cap - t->cap) * sizeof(struct rsession *));
         t->slots = slots;
         t->cap = cap;
     }
@@ -130,7 +162,7 @@ void resume_tick(struct server *s)
     uint64_t now = loop_now_ms();
     history_expire(&s->history, now);
     while (s->sessions.away_head && s->sessions.away_head->away_until_ms <= now)
-        session_free(s, s->sessions.away_head);
+        away_free_oldest(s);
 }
 
 void resume_detach(struct client *c, int keep)
@@ -142,8 +174,7 @@ void resume_detach(struct client *c, int keep)
     c->sess = NULL;
     r->client = NULL;
     if (!keep || s->stopping) {
-        r->client = c; /* session_free clears c->sess through it: already done */
-        session_free(s, r);
+        forget(s, r); /* it said goodbye, or the server stops */
         return;
     }
     /* Kept for the history's age, counted against the address it was at: one
@@ -167,12 +198,12 @@ void resume_detach(struct client *c, int keep)
     if (r->from->sessions > s->per_address) { /* its address's oldest goes */
         for (struct rsession *o = t->away_head; o; o = o->away_next)
             if (o->from == r->from) {
-                session_free(s, o);
+                away_free(s, o);
                 break;
             }
     }
-    while (t->naway > s->opt->max_clients)
-        session_free(s, t->away_head);
+    while (t->naway > s->opt->max_clients && t->away_head)
+        away_free_oldest(s);
 }
 
 /* ---- numbered lines ---- */
@@ -299,7 +330,7 @@ static struct rsession *find_session(struct client *c, const char *token, const 
 {
     struct server *s = c->srv;
     const char *dot = strchr(token, '.');
-    unsigned char secret[RESUME_SECRET_LEN], bind[RESUME_BIND_LEN];
+    unsigned char secret[RESUME_SECRET_LEN];
     char *end;
     *why = "the token is malformed";
     if (!dot || dot == token || dot - token > 8)
@@ -317,6 +348,7 @@ static struct rsession *find_session(struct client *c, const char *token, const 
         return NULL;
     }
     if (r->bound) {
+        unsigned char bind[RESUME_BIND_LEN];
         *why = "this connection cannot prove it is the one the token was given to";
         if (hex_value(proof, strlen(proof), bind, sizeof bind) < 0 || !same_secret(r->bind, bind, sizeof bind))
             return NULL;
@@ -349,7 +381,7 @@ static int collect(struct server *s, struct rsession *r, uint64_t last, struct r
     size_t first = history_find_after(h, last);
     if (first == h->count)
         return 0;
-    out->lines = malloc((h->count - first) * sizeof *out->lines);
+    out->lines = malloc((h->count - first) * sizeof(struct msg *));
     if (!out->lines)
         return -1;
     for (size_t i = first; i < h->count; i++) {
