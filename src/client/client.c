@@ -45,6 +45,7 @@ struct session {
     struct bytebuf wire; /* what goes out on this connection: s->out is what the user typed, not yet sent */
     int lost;            /* the connection was lost, not ended: come back */
     int last_was_error;  /* the server's last line was "! ...": a close after it is its verdict */
+    int ever_heard;      /* a line has come from the server: it took us */
     char lost_why[320];
 };
 
@@ -57,7 +58,11 @@ static size_t unsent(const struct session *s)
  * close_notify, or a "! reason" line just before the end), nor with --no-reconnect. */
 static int comes_back(struct session *s, ssize_t n, const char *why)
 {
-    if (!s->o->reconnect || s->last_was_error || (n == CONN_EOF && conn_is_tls(s->conn)))
+    /* Nor before the server ever took us (it may be refusing our certificate,
+     * which TLS 1.3 tells only after our handshake is done), nor after it said
+     * no to a certificate. */
+    if (!s->o->reconnect || !s->ever_heard || s->last_was_error || (n == CONN_EOF && conn_is_tls(s->conn)) ||
+        reconnect_cannot_help(why))
         return 0;
     snprintf(s->lost_why, sizeof s->lost_why, "%s", why);
     s->lost = 1;
@@ -152,6 +157,7 @@ static int receive(struct session *s, int *rc)
             if (note[0])
                 fprintf(stderr, "tlschat: %s\n", note);
             s->last_was_error = len >= 2 && line[0] == '!' && line[1] == ' ';
+            s->ever_heard = 1;
             /* Never let the server, or anyone it relays, drive this terminal. */
             len = text_sanitize((char *)line, len);
             printf("%.*s\n", (int)len, line);

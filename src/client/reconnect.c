@@ -40,9 +40,10 @@ uint64_t reconnect_delay_ms(struct reconnect *r)
     return base / 2 + (base / 2) * rnd / 65535;
 }
 
-/* A failed handshake that another try cannot mend: verification. */
-static int verification_failed(const char *err)
+int reconnect_cannot_help(const char *err)
 {
+    /* conn's sentences for a failed verification, ours or the server's of our
+     * certificate, all name the certificate (or the pin, or the verification). */
     return strstr(err, "certificate") || strstr(err, "verif") || strstr(err, "pin");
 }
 
@@ -52,7 +53,7 @@ struct conn *reconnect_connect(struct reconnect *r, const struct client_options 
     *fatal = 0;
     struct conn *c = conn_connect(o->host, o->port, tls, o->servername, o->timeout_s * 1000, err, errlen);
     if (!c) {
-        *fatal = verification_failed(err);
+        *fatal = reconnect_cannot_help(err);
         return NULL;
     }
     struct tls_summary sum;

@@ -28,6 +28,10 @@ void reconnect_lost(struct reconnect *r, uint64_t now_ms);
 /* How long to wait before the next attempt, in ms (and counts it). */
 uint64_t reconnect_delay_ms(struct reconnect *r);
 
+/* 1 when err (a connection's failure) is about verification: the server's
+ * certificate, or ours refused by the server. Trying again cannot mend it. */
+int reconnect_cannot_help(const char *err);
+
 /* One attempt: the connection, or NULL with a sentence in err; *fatal is then
  * set when trying again cannot help (the server failed verification, showed
  * another certificate, or refused our certificate). */

@@ -395,7 +395,8 @@ static void established(struct client *c)
                    sum.group, shown_cn[0] ? " cn=" : "", shown_cn);
     else
         server_log(s, LOG_INFO, "connect #%lu %s plaintext", c->id, conn_peer(c->conn));
-    if (s->tls && tls_requires_client_cert(s->tls)) /* --plain: no tls */
+    c->cert_required = s->tls && tls_requires_client_cert(s->tls); /* --plain: no tls */
+    if (c->cert_required)
         snprintf(c->cert_cn, sizeof c->cert_cn, "%s", sum.cn);
     uint64_t now = loop_now_ms();
     bucket_init(&c->lines, 5.0 * s->opt->line_rate, now);
@@ -417,7 +418,7 @@ static const char nick_taken[] = "! your nick was taken while you were away: you
 static struct client *same_certificate(struct client *c)
 {
     size_t len = strlen(c->cert_cn);
-    struct chat_member *m = len ? chat_find(&c->srv->room, c->cert_cn, len) : NULL;
+    struct chat_member *m = c->cert_required && len ? chat_find(&c->srv->room, c->cert_cn, len) : NULL;
     return m && m->cert_bound && strcmp(m->nick, c->cert_cn) == 0 ? m->user : NULL;
 }
 
@@ -460,10 +461,10 @@ int peer_join_as(struct client *c, const char *nick)
         return -1;
     }
     char why[160];
-    if (nick && !c->cert_cn[0]) {
+    if (nick && !c->cert_required) {
         if (!chat_join_as(&s->room, &c->member, nick))
             peer_queue_line(c, nick_taken, sizeof nick_taken - 1);
-    } else if (chat_join(&s->room, &c->member, c->cert_cn[0] ? c->cert_cn : NULL, why, sizeof why) < 0) {
+    } else if (chat_join(&s->room, &c->member, c->cert_required ? c->cert_cn : NULL, why, sizeof why) < 0) {
         char msg[200];
         int n = snprintf(msg, sizeof msg, "! %s", why);
         peer_queue_line(c, msg, (size_t)n);

@@ -342,7 +342,7 @@ static struct rsession *find_session(struct client *c, const char *token, const 
     *why = "it is unknown, used already, or expired";
     if (!r || !same_secret(r->secret, secret, sizeof secret))
         return NULL;
-    int cert = c->cert_cn[0] != '\0';
+    int cert = c->cert_required;
     if (r->cert != cert || (cert && strcmp(r->nick, c->cert_cn) != 0)) {
         *why = "it was given to another client certificate";
         return NULL;

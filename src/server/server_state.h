@@ -56,7 +56,8 @@ struct client {
     int join_pending;      /* in the room at its first line (or JOIN_WAIT_MS): a
                             * "/session resume" first line comes back as who it was */
     int quitting;          /* it said /quit or close: its session ends with it */
-    char cert_cn[128];     /* the client certificate's name (--client-ca), else "" */
+    int cert_required;     /* --client-ca: the nick is cert_cn (refused when not a valid nick) */
+    char cert_cn[128];     /* the client certificate's one CN ("" when it has none, or several) */
 };
 
 struct server {
