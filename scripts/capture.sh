@@ -568,10 +568,10 @@ converse() { # PORT
         client_finish client
     else
         client_start bob "$port" --nick bob
-        wait_line bob part " is now bob" 1
+        wait_line bob part "* welcome, bob:" 1
         client_start alice "$port" --nick alice
-        wait_line alice part " is now alice" 1
-        wait_line bob part " is now alice" 1
+        wait_line alice part "* welcome, alice:" 1
+        wait_line bob exact "* alice joined" 1
         for line in "${lines[@]}"; do
             client_say alice "$line"
             said[$line]=$((${said[$line]:-0} + 1))

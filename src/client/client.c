@@ -16,12 +16,17 @@
 #include "linebuf.h"
 #include "loop.h"
 #include "net.h"
+#include "nick.h"
 #include "reconnect.h"
 #include "resume.h"
 #include "text.h"
 
 #define MAX_RECV_LINE (1 << 20)
 #define STDIN_HIGH    (1 << 20) /* stop reading input while this much waits to be sent */
+/* A server that is not tlschatd need not answer "close": once our last line is
+ * out, its having said nothing for this long ends the session (exit 0). The
+ * same wait bounds the answer to "/nick NAME". tlschat(1) documents it. */
+#define QUIET_MS 2000
 
 static const char tls_refusal[] = "! this server speaks TLS";
 static const char server_stopping[] = "* the server is shutting down";
@@ -45,8 +50,15 @@ struct session {
     struct bytebuf wire; /* what goes out on this connection: s->out is what the user typed, not yet sent */
     int lost;            /* the connection was lost, not ended: come back */
     int last_was_error;  /* the server's last line was "! ...": a close after it is its verdict */
-    int ever_heard;      /* a line has come from the server: it took us */
     char lost_why[320];
+    int tlschatd;           /* it welcomed us: it answers "close" with "closed" */
+    int said_no;            /* a "! " line before any welcome: a refusal */
+    uint64_t last_heard_ms; /* the server's last bytes */
+    uint64_t delivered_ms;  /* when the send queue last ran empty */
+    struct nick_choice nick;
+    int nick_pending;       /* "/nick NAME" sent, the verdict not heard yet */
+    uint64_t nick_sent_ms;
+    int interactive;        /* standard input is a terminal: a taken nick is retried */
 };
 
 static size_t unsent(const struct session *s)
@@ -58,10 +70,10 @@ static size_t unsent(const struct session *s)
  * close_notify, or a "! reason" line just before the end), nor with --no-reconnect. */
 static int comes_back(struct session *s, ssize_t n, const char *why)
 {
-    /* Nor before the server ever took us (it may be refusing our certificate,
-     * which TLS 1.3 tells only after our handshake is done), nor after it said
-     * no to a certificate. */
-    if (!s->o->reconnect || !s->ever_heard || s->last_was_error || (n == CONN_EOF && conn_is_tls(s->conn)) ||
+    /* Only to a tlschatd that took us (one that refuses our certificate says
+     * so only after our TLS 1.3 handshake is done), and never after it said no
+     * to a certificate. */
+    if (!s->o->reconnect || !s->tlschatd || s->last_was_error || (n == CONN_EOF && conn_is_tls(s->conn)) ||
         reconnect_cannot_help(why))
         return 0;
     snprintf(s->lost_why, sizeof s->lost_why, "%s", why);
@@ -85,6 +97,82 @@ static void queue_close(struct session *s)
     queue_out(s, "close\n", 6);
     s->input_done = 1;
     s->close_sent_ms = loop_now_ms();
+}
+
+/* What waited for the verdict on our nick: -m's line and standard input. */
+static void after_first_lines(struct session *s)
+{
+    s->nick_pending = 0;
+    if (s->o->message && !s->input_done) {
+        queue_out(s, s->o->message, strlen(s->o->message));
+        queue_out(s, "\n", 1);
+        queue_close(s);
+    }
+}
+
+static void ask_nick(struct session *s)
+{
+    queue_out(s, "/nick ", 6);
+    queue_out(s, s->nick.current, strlen(s->nick.current));
+    queue_out(s, "\n", 1);
+    s->nick_pending = 1;
+    s->nick_sent_ms = loop_now_ms();
+}
+
+/* The server's first line after "/nick NAME". Returns 1 to go on, 0 when the
+ * session is over (status in *rc): a refused nick in a pipe. */
+static int nick_answer(struct session *s, const char *line, size_t len, int *rc)
+{
+    enum nick_verdict v = nick_verdict_of(line, len);
+    if (v == NICK_ACCEPTED) {
+        after_first_lines(s);
+        return 1;
+    }
+    const char *why = line + 2; /* without "! " */
+    if (!s->interactive) {
+        fprintf(stderr, "tlschat: the server refused --nick %s: %.*s\n", s->nick.current, (int)(len - 2), why);
+        *rc = 1;
+        return 0;
+    }
+    if (v == NICK_TAKEN && nick_choice_next(&s->nick)) {
+        fprintf(stderr, "tlschat: %.*s: trying %s\n", (int)(len - 2), why, s->nick.current);
+        ask_nick(s);
+        return 1;
+    }
+    fprintf(stderr, "tlschat: %.*s: you join as a guest; /nick NAME chooses a nick\n", (int)(len - 2), why);
+    after_first_lines(s);
+    return 1;
+}
+
+static void say_hello(struct session *s);
+
+/* What a line from the server tells about the session. Returns as receive. */
+static int heard(struct session *s, const char *line, size_t len, int *rc)
+{
+    if (len == 6 && memcmp(line, "closed", 6) == 0)
+        s->got_closed = 1;
+    if (len == sizeof server_stopping - 1 && memcmp(line, server_stopping, len) == 0)
+        s->server_stopping = 1;
+    if (!conn_is_tls(s->conn) && len >= sizeof tls_refusal - 1 &&
+        memcmp(line, tls_refusal, sizeof tls_refusal - 1) == 0)
+        s->told_tls = 1;
+    if (len >= 11 && memcmp(line, "* welcome, ", 11) == 0) {
+        if (!s->tlschatd && s->o->reconnect)
+            say_hello(s); /* a tlschatd: opt in to sessions, to come back after a cut */
+        s->tlschatd = 1;
+    }
+    else if (!s->tlschatd && len >= 2 && memcmp(line, "! ", 2) == 0)
+        s->said_no = 1;
+    if (s->nick_pending)
+        return nick_answer(s, line, len, rc);
+    return 1;
+}
+
+/* Our line is out and the server is not one that answers "close": it is done
+ * when it closes or stays quiet. */
+static int any_line_server_done(const struct session *s)
+{
+    return s->input_done && unsent(s) == 0 && bytebuf_size(&s->out) == 0 && !s->tlschatd && !s->said_no;
 }
 
 static void print_connect_line(struct session *s)
@@ -113,7 +201,8 @@ static int receive(struct session *s, int *rc)
         if (conn_again(n))
             return 1; /* conn remembers for what: session_loop asks it */
         if (n == CONN_EOF || n == CONN_ERROR) {
-            if (s->got_closed) {
+            /* "closed" heard, or a line server that had its say after ours was delivered */
+            if (s->got_closed || (n == CONN_EOF && !s->told_tls && !s->server_stopping && any_line_server_done(s))) {
                 *rc = 0;
             } else if (s->told_tls) {
                 fprintf(stderr, "tlschat: the server speaks TLS: connect without --plain\n");
@@ -132,6 +221,7 @@ static int receive(struct session *s, int *rc)
             }
             return 0;
         }
+        s->last_heard_ms = loop_now_ms();
         if (linebuf_append(&s->in, buf, (size_t)n) < 0) {
             fprintf(stderr, "tlschat: out of memory\n");
             *rc = 1;
@@ -157,17 +247,13 @@ static int receive(struct session *s, int *rc)
             if (note[0])
                 fprintf(stderr, "tlschat: %s\n", note);
             s->last_was_error = len >= 2 && line[0] == '!' && line[1] == ' ';
-            s->ever_heard = 1;
             /* Never let the server, or anyone it relays, drive this terminal. */
             len = text_sanitize((char *)line, len);
             printf("%.*s\n", (int)len, line);
-            if (len == 6 && memcmp(line, "closed", 6) == 0)
-                s->got_closed = 1;
-            if (len == sizeof server_stopping - 1 && memcmp(line, server_stopping, len) == 0)
-                s->server_stopping = 1;
-            if (!conn_is_tls(s->conn) && len >= sizeof tls_refusal - 1 &&
-                memcmp(line, tls_refusal, sizeof tls_refusal - 1) == 0)
-                s->told_tls = 1;
+            if (!heard(s, line, len, rc)) {
+                fflush(stdout);
+                return 0;
+            }
         }
         fflush(stdout);
         if (s->got_closed) {
@@ -217,6 +303,8 @@ static int send_pending(struct session *s, int *rc)
             return 0;
         }
         bytebuf_consume(&s->wire, (size_t)n);
+        if (unsent(s) == 0)
+            s->delivered_ms = loop_now_ms();
     }
     return 1;
 }
@@ -256,17 +344,37 @@ static int session_loop(struct session *s)
             return rc;
         struct pollfd p[2] = {{.fd = fd, .events = poll_events(conn_events(s->conn, 1, unsent(s) > 0))},
                               {.fd = STDIN_FILENO, .events = POLLIN}};
-        int nfds = (!s->input_done && bytebuf_size(&s->out) + bytebuf_size(&s->rs.unacked) < STDIN_HIGH) ? 2 : 1;
-        int wait_ms = s->rs.state == RESUME_ASKED ? 100 : -1; /* its answer, or the end of waiting for one */
-        if (s->input_done) {
-            uint64_t waited = loop_now_ms() - s->close_sent_ms, limit = (uint64_t)o->timeout_s * 1000;
+        int nfds = (!s->input_done && !s->nick_pending &&
+                    bytebuf_size(&s->out) + bytebuf_size(&s->rs.unacked) < STDIN_HIGH) ? 2 : 1;
+        int wait_ms = -1;
+        uint64_t now = loop_now_ms();
+        if (s->nick_pending) {
+            uint64_t waited = now - s->nick_sent_ms;
+            if (waited >= QUIET_MS) { /* no verdict: a server that does not hold nicks */
+                after_first_lines(s);
+                continue;
+            }
+            wait_ms = (int)(QUIET_MS - waited);
+        } else if (s->input_done) {
+            uint64_t waited = now - s->close_sent_ms, limit = (uint64_t)o->timeout_s * 1000;
+            if (waited >= limit && any_line_server_done(s))
+                return 0;
             if (waited >= limit) {
                 fprintf(stderr, "tlschat: the server did not answer 'close' within %d s\n", o->timeout_s);
                 return 1;
             }
-            if (wait_ms < 0 || (int)(limit - waited) < wait_ms)
-                wait_ms = (int)(limit - waited);
+            wait_ms = (int)(limit - waited);
+            if (any_line_server_done(s)) {
+                uint64_t last = s->last_heard_ms > s->delivered_ms ? s->last_heard_ms : s->delivered_ms;
+                uint64_t quiet = now - last;
+                if (quiet >= QUIET_MS)
+                    return 0; /* delivered, and the server has nothing more to say */
+                if (QUIET_MS - quiet < (uint64_t)wait_ms)
+                    wait_ms = (int)(QUIET_MS - quiet);
+            }
         }
+        if (s->rs.state == RESUME_ASKED && (wait_ms < 0 || wait_ms > 100))
+            wait_ms = 100; /* the opt-in's answer, or the end of waiting for one */
         if (poll(p, (nfds_t)nfds, wait_ms) < 0) {
             if (errno == EINTR)
                 continue;
@@ -339,7 +447,8 @@ static int come_back(struct session *s, int *rc)
             resumed ? ", TLS session resumed" : "");
     if (s->input_done)
         s->close_sent_ms = loop_now_ms(); /* the wait for "closed" starts again */
-    say_hello(s);
+    if (s->rs.have_token)
+        say_hello(s); /* "/session resume ...": first, as it must be */
     return 1;
 }
 
@@ -380,17 +489,13 @@ int client_run(const struct client_options *o)
     linebuf_init(&s.in, MAX_RECV_LINE);
     resume_init(&s.rs);
     reconnect_first(&s.rc, s.conn);
-    if (o->reconnect)
-        say_hello(&s);
-    if (o->nick) {
-        queue_out(&s, "/nick ", 6);
-        queue_out(&s, o->nick, strlen(o->nick));
-        queue_out(&s, "\n", 1);
-    }
-    if (o->message) {
-        queue_out(&s, o->message, strlen(o->message));
-        queue_out(&s, "\n", 1);
-        queue_close(&s);
+    s.interactive = isatty(STDIN_FILENO);
+    if (o->nick) { /* the first line: the server holds our join for it */
+        nick_choice_init(&s.nick, o->nick);
+        nick_choice_next(&s.nick);
+        ask_nick(&s);
+    } else {
+        after_first_lines(&s);
     }
     int rc = session_loop(&s);
     while (s.lost && come_back(&s, &rc))

@@ -28,7 +28,7 @@ static const char usage[] =
     "      --tls-max 1.2|1.3  highest TLS version (default 1.3; 1.2 shows the certificate to Wireshark)\n"
     "      --pad BYTES        pad TLS 1.3 records to a multiple of BYTES (hides lengths)\n"
     "      --nick NAME        your nick\n"
-    "  -m, --message TEXT     send one line, print the replies, exit\n"
+    "  -m, --message TEXT     send one line, print the replies, exit (see below)\n"
     "      --timeout SEC      give up connecting, or waiting for 'closed', after SEC s (default 10)\n"
     "      --no-reconnect     end when the connection is lost, instead of connecting again\n"
     "                         and resuming where it was (and send no /session opt-in line,\n"
@@ -39,6 +39,10 @@ static const char usage[] =
     "Without --ca (and --pin or --insecure): ca.crt from $TLSCHAT_CERTS when it is set, else from\n"
     "the first of $CREDENTIALS_DIRECTORY, ./certs, ~/.config/tlschat ($XDG_CONFIG_HOME) and\n"
     "/etc/tlschat that holds it: copy the server's ca.crt into one of them.\n"
+    "\n"
+    "After -m's line, or the end of piped input, tlschat sends 'close' and waits for\n"
+    "'closed'; a server that is not tlschatd is done when it closes or has said nothing\n"
+    "for 2 s (exit 0 once the line was delivered).\n"
     "\n"
     "Exit status: 0 success, 1 network or TLS failure, 2 usage error.\n";
 

@@ -303,6 +303,7 @@ static void tell_news(struct chat_room *r)
 
 void chat_tick(struct chat_room *r)
 {
+    chat_hold_tick(r);
     tell_news(r);
 }
 
@@ -340,10 +341,18 @@ int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, c
         m->joined = 0;
         return 0;
     }
-    if (cert_cn) {
-        if (take_certificate_name(r, m, cert_cn, why, whylen) < 0)
-            return -1;
-    } else {
+    m->nick[0] = '\0';
+    if (cert_cn && take_certificate_name(r, m, cert_cn, why, whylen) < 0)
+        return -1;
+    chat_admit(r, m);
+    return 0;
+}
+
+void chat_admit(struct chat_room *r, struct chat_member *m)
+{
+    if (m->held)
+        chat_unhold(r, m);
+    if (!m->nick[0]) {
         char guest[CHAT_NICK_MAX + 1];
         do
             snprintf(guest, sizeof guest, "guest%lu", r->next_guest++);
@@ -357,12 +366,23 @@ int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, c
         wait_to_announce(r, m);
     else
         tell_all(r, m, "* %s joined", m->nick);
+}
+
+int chat_arrive(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen)
+{
+    if (cert_cn || r->mode == CHAT_MODE_ECHO)
+        return chat_join(r, m, cert_cn, why, whylen);
+    m->cert_bound = 0;
+    m->unannounced = 0;
+    m->nick[0] = '\0';
+    chat_hold(r, m);
     return 0;
 }
 
 int chat_join_as(struct chat_room *r, struct chat_member *m, const char *nick)
 {
     size_t len = strlen(nick);
+    chat_unhold(r, m); /* a session come back, not a newcomer */
     if (r->mode == CHAT_MODE_ECHO || !chat_nick_valid(nick, len) || chat_find(r, nick, len)) {
         char why[8];
         chat_join(r, m, NULL, why, sizeof why); /* a guest never fails */
@@ -383,6 +403,7 @@ int chat_join_as(struct chat_room *r, struct chat_member *m, const char *nick)
 void chat_replace(struct chat_room *r, struct chat_member *old, struct chat_member *fresh)
 {
     int unannounced = old->unannounced;
+    chat_unhold(r, fresh);
     fresh->cert_bound = old->cert_bound;
     set_nick(fresh, old->nick, strlen(old->nick));
     chat_leave(r, old, NULL); /* quietly: fresh stands where it stood */
@@ -394,8 +415,15 @@ void chat_replace(struct chat_room *r, struct chat_member *old, struct chat_memb
         wait_to_announce(r, fresh);
 }
 
+size_t chat_seats_taken(const struct chat_room *r)
+{
+    return r->count + r->held;
+}
+
 void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason)
 {
+    if (m->held)
+        chat_unhold(r, m); /* never in the room: no one is told */
     if (!m->joined)
         return;
     int crowd = in_a_crowd(r);
@@ -463,7 +491,10 @@ static void cmd_nick(struct chat_room *r, struct chat_member *m, const char *arg
             tell(r, m, "! the nick %.*s is taken", (int)len, arg);
         else if (other && other != m)
             tell(r, m, "! the nick %.*s is taken (too like %s)", (int)len, arg, other->nick);
-        else
+        else if (m->held) { /* its first name: the room hears of it by this one */
+            set_nick(m, arg, len);
+            chat_admit(r, m);
+        } else
             rename_member(r, m, arg, len);
     }
 }
@@ -539,6 +570,9 @@ void chat_line(struct chat_room *r, struct chat_member *m, char *line, size_t le
     }
     const char *arg;
     size_t alen;
+    /* A held newcomer's first line: any but a nick or a goodbye admits it as a guest. */
+    if (m->held && !is_cmd(line, len, "/nick", &arg, &alen) && !is_cmd(line, len, "/quit", &arg, &alen))
+        chat_admit(r, m);
     if (len == 0)
         return;
     if (line[0] != '/' || (len > 1 && line[1] == '/')) {

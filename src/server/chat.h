@@ -18,6 +18,12 @@
 #define CHAT_NAMES_SHOWN 5   /* names such a line spells out */
 #define CHAT_REASON_MAX  200 /* of a leave told on its own */
 
+/* A newcomer without a certificate name is held out of the room until its
+ * first line, or until CHAT_HOLD_TICKS ticks have passed (1 to 2 s: the
+ * server ticks once a second), so that one asking for a nick joins under it
+ * (chat_hold.c). */
+#define CHAT_HOLD_TICKS 2
+
 struct chat_member {
     char nick[CHAT_NICK_MAX + 1];
     char skeleton[CHAT_NICK_MAX + 1]; /* chat_nick_skeleton(nick): what must be unique */
@@ -28,6 +34,9 @@ struct chat_member {
     struct chat_member *prev, *next;
     struct chat_member *earlier, *later; /* the unannounced, in the order they came */
     struct chat_member *same_bucket;     /* the nick index's chain */
+    int held;            /* taken in, not yet in the room: its first line decides its nick */
+    unsigned held_ticks; /* ticks it has waited */
+    struct chat_member *held_prev, *held_next; /* the held, in the order they came */
 };
 
 struct chat_ops {
@@ -62,6 +71,8 @@ struct chat_room {
     size_t unannounced;
     struct chat_leaves leaves;
     struct chat_member *index[CHAT_INDEX_SIZE]; /* members by the hash of their skeleton */
+    struct chat_member *first_held, *last_held;
+    size_t held;
 };
 
 void chat_room_init(struct chat_room *r, enum chat_mode mode, const struct chat_ops *ops, void *ctx);
@@ -86,14 +97,38 @@ struct chat_member *chat_find(const struct chat_room *r, const char *nick, size_
  * client and closes). */
 int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen);
 
-/* Join wanting nick (a session come back, resume.c): a guest nick when nick is
- * taken. Returns 1 when m got nick, 0 when a guest nick. */
+/* Join wanting nick (a session come back, resume.c), at once even when held: a
+ * guest nick when nick is taken. Returns 1 when m got nick, 0 when a guest nick. */
 int chat_join_as(struct chat_room *r, struct chat_member *m, const char *nick);
 
 /* fresh takes old's place in the room (a session resumed, or a certificate
  * connected again, from another connection): the same nick, and no one is told
- * of anyone leaving or joining. old is out of the room after it. */
+ * of anyone leaving or joining (fresh may be held: it is not after). old is out
+ * of the room after it. */
 void chat_replace(struct chat_room *r, struct chat_member *old, struct chat_member *fresh);
+
+/* Take a newcomer in (what the server calls). With cert_cn, or in echo mode,
+ * it joins at once, as chat_join. Without, it is held (chat_hold.c): not yet
+ * in the room, sent nothing, told of to no one. Its first line decides: a
+ * /nick NAME that succeeds joins it as NAME (a refused one is answered and
+ * the hold goes on, so the next choice can still be the first name the room
+ * hears); "close" or /quit leaves without a word to the room; any other line
+ * joins it under a guest nick, then is handled. CHAT_HOLD_TICKS ticks without
+ * a line join it under a guest nick too. Room lines reach it from its
+ * welcome on. Returns as chat_join. */
+int chat_arrive(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen);
+
+/* Seats taken: members and the held. */
+size_t chat_seats_taken(const struct chat_room *r);
+
+/* ---- chat_hold.c: the held, for chat.c ---- */
+
+/* Into the room now: a guest nick unless m has one, the welcome, the news. */
+void chat_admit(struct chat_room *r, struct chat_member *m);
+void chat_hold(struct chat_room *r, struct chat_member *m);
+void chat_unhold(struct chat_room *r, struct chat_member *m);
+/* Admit those who have waited CHAT_HOLD_TICKS ticks (from chat_tick). */
+void chat_hold_tick(struct chat_room *r);
 
 /* Leave with a reason shown to the others: "* alice left (reason)"; with reason
  * NULL, quietly (the server is stopping and tells everyone once). */
@@ -102,8 +137,8 @@ void chat_leave(struct chat_room *r, struct chat_member *m, const char *reason);
 /* One line from a member, without its newline. The text is sanitized in place. */
 void chat_line(struct chat_room *r, struct chat_member *m, char *line, size_t len);
 
-/* Tell the room who joined and left a crowd since the last tick. The server
- * calls it once a second. */
+/* Admit the held whose time is up, then tell the room who joined and left a
+ * crowd since the last tick. The server calls it once a second. */
 void chat_tick(struct chat_room *r);
 
 #endif

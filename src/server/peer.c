@@ -23,10 +23,6 @@
 #define PLAIN_SNIFF_MS  250  /* plaintext: wait this long for a stray ClientHello */
 #define TURN_AWAY_MS    2000 /* for a refused connection to read why */
 #define KEEPALIVE_IDLE_S 60  /* then probes: a peer gone without a word frees its seat */
-/* With sessions (resume.c): a newcomer joins at its first line, or after this
- * long: a "/session resume" first line, sent right behind the handshake, then
- * comes back as who it was without the room hearing of a guest. */
-#define JOIN_WAIT_MS 100
 /* Kernel buffer per client: with autotuning a reader that stalls can hold
  * megabytes in the kernel before --max-queue even starts to count. */
 #define CLIENT_SNDBUF (256 * 1024)
@@ -54,8 +50,7 @@ void peer_destroy(struct client *c, const char *reason)
 {
     struct server *s = c->srv;
     resume_detach(c, !c->quitting);
-    if (c->member.joined)
-        chat_leave(&s->room, &c->member, s->stopping ? NULL : reason);
+    chat_leave(&s->room, &c->member, s->stopping ? NULL : reason); /* nothing unless in the room or held */
     if (c->state != HANDSHAKING || s->opt->verbosity >= LOG_DEBUG)
         server_log(s, LOG_INFO, "disconnect #%lu %s%s%s: %s", c->id, conn_peer(c->conn),
                    c->member.nick[0] ? " " : "", c->member.nick, reason);
@@ -131,10 +126,8 @@ void peer_start_closing(struct client *c, const char *reason)
     c->paused = 0; /* read on, to see the peer go */
     loop_timer_cancel(c->srv->loop, &c->resume);
     snprintf(c->reason, sizeof c->reason, "%s", reason);
-    c->join_pending = 0;
     resume_detach(c, !c->quitting);
-    if (c->member.joined)
-        chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
+    chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
     loop_timer_set(c->srv->loop, &c->timer, CLOSE_GRACE_MS, on_timer, c);
     mark_dirty(c);
 }
@@ -151,15 +144,22 @@ static void chat_broadcast(void *ctx, const struct chat_member *except, const ch
 {
     struct server *s = ctx;
     struct msg *m = msg_new(line, len); /* one copy, shared by every queue */
-    struct msg *num = resume_number(s, line, len, except, NULL); /* "#SEQ line", for sessions */
+    uint64_t seq = 0;
+    struct msg *num = resume_number(s, line, len, except, NULL, &seq); /* "#SEQ line", for sessions */
     if (!m) {
         msg_unref(num);
         return;
     }
     for (struct chat_member *mem = s->room.head; mem; mem = mem->next) {
         struct client *c = mem->user;
-        if (mem != except)
-            peer_queue_msg(c, c->sess && num ? num : m);
+        if (mem == except)
+            continue;
+        if (c->sess && num) {
+            c->sess->last_queued = seq;
+            peer_queue_msg(c, num);
+        } else {
+            peer_queue_msg(c, m);
+        }
     }
     msg_unref(m);
     msg_unref(num);
@@ -168,9 +168,12 @@ static void chat_broadcast(void *ctx, const struct chat_member *except, const ch
 static void chat_private(void *ctx, struct chat_member *to, const char *line, size_t len)
 {
     struct client *c = to->user;
-    struct msg *num = c->sess ? resume_number(ctx, line, len, NULL, to) : NULL;
-    if (num)
+    uint64_t seq = 0;
+    struct msg *num = c->sess ? resume_number(ctx, line, len, NULL, to, &seq) : NULL;
+    if (num) {
+        c->sess->last_queued = seq;
         peer_queue_msg(c, num);
+    }
     else
         peer_queue_line(c, line, len);
     msg_unref(num);
@@ -315,11 +318,9 @@ static void handle_lines(struct client *c, int *quota)
             line = text;
             len = tlen;
         }
-        if (c->join_pending && resume_command(c, line, len))
-            continue;
-        if (c->join_pending && peer_join(c) < 0)
-            return;
-        if (!resume_command(c, line, len))
+        int first = !c->said_a_line;
+        c->said_a_line = 1;
+        if (!resume_command(c, line, len, first))
             chat_line(&c->srv->room, &c->member, (char *)line, len);
     }
     resume_ack(c);
@@ -402,12 +403,8 @@ static void established(struct client *c)
     bucket_init(&c->lines, 5.0 * s->opt->line_rate, now);
     bucket_init(&c->bytes, byte_burst_of(s->opt), now);
     bucket_init(&c->nicks, 3, now);
-    if (resume_enabled(s)) {
-        c->join_pending = 1; /* at its first line, or soon */
-        loop_timer_set(s->loop, &c->timer, JOIN_WAIT_MS, on_timer, c);
-    } else if (peer_join(c) < 0) {
+    if (peer_join(c) < 0) /* without a certificate name: held until its first line (chat_hold.c) */
         return;
-    }
     watch(c, 1, 0);
     do_read(c); /* the client may have sent lines right behind its handshake */
 }
@@ -428,7 +425,6 @@ void peer_take_over(struct client *old, struct client *fresh)
     server_log(s, LOG_INFO, "#%lu %s takes the place of #%lu as %s", fresh->id, conn_peer(fresh->conn), old->id,
                old->member.nick);
     chat_replace(&s->room, &old->member, &fresh->member);
-    fresh->join_pending = 0;
     static const char gone[] = "! you connected again from elsewhere: this connection is closed";
     peer_queue_line(old, gone, sizeof gone - 1);
     peer_start_closing(old, "connected again from elsewhere");
@@ -446,14 +442,13 @@ int peer_join(struct client *c)
 int peer_join_as(struct client *c, const char *nick)
 {
     struct server *s = c->srv;
-    c->join_pending = 0;
     loop_timer_cancel(s->loop, &c->timer);
     struct client *old = same_certificate(c);
     if (old) { /* a new connection of the same person: the stale one gives way */
         peer_take_over(old, c);
         return 0;
     }
-    if (s->room.count >= s->opt->max_clients) { /* seats are for members only */
+    if (!nick && chat_seats_taken(&s->room) >= s->opt->max_clients) { /* seats are for members (and the held) only */
         char msg[128];
         int n = snprintf(msg, sizeof msg, "! the server is full (%zu users): try again later", s->opt->max_clients);
         peer_queue_line(c, msg, (size_t)n);
@@ -464,7 +459,7 @@ int peer_join_as(struct client *c, const char *nick)
     if (nick && !c->cert_required) {
         if (!chat_join_as(&s->room, &c->member, nick))
             peer_queue_line(c, nick_taken, sizeof nick_taken - 1);
-    } else if (chat_join(&s->room, &c->member, c->cert_required ? c->cert_cn : NULL, why, sizeof why) < 0) {
+    } else if (chat_arrive(&s->room, &c->member, c->cert_required ? c->cert_cn : NULL, why, sizeof why) < 0) {
         char msg[200];
         int n = snprintf(msg, sizeof msg, "! %s", why);
         peer_queue_line(c, msg, (size_t)n);
@@ -518,8 +513,6 @@ static void on_timer(struct loop *loop, void *arg)
         peer_destroy(c, "handshake timeout");
     } else if (c->state == CLOSING) {
         peer_destroy(c, c->reason);
-    } else if (c->join_pending) {
-        peer_join(c); /* it said nothing: in, as a newcomer */
     } else {
         uint64_t idle_ms = (uint64_t)s->opt->idle_timeout * 1000;
         uint64_t quiet = loop_now_ms() - c->last_active_ms;

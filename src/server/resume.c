@@ -182,7 +182,7 @@ void resume_detach(struct client *c, int keep)
     struct sessions *t = &s->sessions;
     if (c->member.nick[0])
         snprintf(r->nick, sizeof r->nick, "%s", c->member.nick); /* as it was last called */
-    r->floor = history_next_seq(&s->history) - 1;
+    r->floor = r->last_queued;
     r->missed = 0;
     r->away_until_ms = loop_now_ms() + (uint64_t)s->opt->history_age * 1000;
     r->from = c->from;
@@ -230,11 +230,12 @@ static uint64_t sid_of(const struct chat_member *m)
 }
 
 struct msg *resume_number(struct server *s, const char *line, size_t len, const struct chat_member *except,
-                          const struct chat_member *only)
+                          const struct chat_member *only, uint64_t *seqp)
 {
     if (s->sessions.used == 0 || !resume_enabled(s))
         return NULL;
     uint64_t seq = history_next_seq(&s->history);
+    *seqp = seq;
     struct msg *m = numbered(seq, line, len);
     if (!m)
         return NULL;
@@ -293,6 +294,7 @@ static void start_session(struct client *c)
     snprintf(r->nick, sizeof r->nick, "%s", c->member.nick);
     snprintf(line, sizeof line, ":session new %s %llu", token, (unsigned long long)r->start_seq);
     tell(c, line);
+    server_log(s, LOG_DEBUG, "session #%lu %s: new", c->id, conn_peer(c->conn));
 }
 
 static int hex_value(const char *hex, size_t hexlen, unsigned char *out, size_t outlen)
@@ -375,7 +377,7 @@ static int collect(struct server *s, struct rsession *r, uint64_t last, struct r
         last = newest;
     /* Gone: those the history let go while it was away, and those in flight
      * at the cut that went since. */
-    uint64_t gone_before = history_oldest(h) - 1, floor = r->client ? newest : r->floor;
+    uint64_t gone_before = history_oldest(h) - 1, floor = r->client ? r->last_queued : r->floor;
     uint64_t in_flight_end = gone_before < floor ? gone_before : floor;
     out->missed = (r->client ? 0 : r->missed) + (in_flight_end > last ? in_flight_end - last : 0);
     size_t first = history_find_after(h, last);
@@ -411,7 +413,8 @@ static void resume_session(struct client *c, struct rsession *r, uint64_t last)
         peer_take_over(old, c);
     } else {
         away_unlink(s, r);
-        peer_join_as(c, r->nick);
+        if (!c->member.joined) /* held (a certificate's name joined at once, taking any stale seat) */
+            peer_join_as(c, r->nick);
     }
     if (c->member.joined) {
         r->client = c;
@@ -441,7 +444,7 @@ static void resume_session(struct client *c, struct rsession *r, uint64_t last)
     free(rp.lines);
 }
 
-int resume_command(struct client *c, const char *line, size_t len)
+int resume_command(struct client *c, const char *line, size_t len, int first)
 {
     static const char cmd[] = "/session";
     if (len < sizeof cmd - 1 || strncmp(line, cmd, sizeof cmd - 1) != 0 ||
@@ -456,16 +459,19 @@ int resume_command(struct client *c, const char *line, size_t len)
     int resuming = nw == 5 && strcmp(words[1], "resume") == 0;
     int fresh = nw == 2 && strcmp(words[1], "new") == 0;
     if (!resume_enabled(s)) {
-        if (c->join_pending && peer_join(c) < 0)
-            return 1;
         tell(c, "! this server keeps no history: a dropped connection cannot be resumed here");
         return 1;
     }
-    if (!c->join_pending || c->sess || (!resuming && !fresh)) {
-        if (c->join_pending && peer_join(c) < 0)
-            return 1;
-        tell(c, c->sess || !c->join_pending ? "! /session must be the first line of a connection"
-                                            : "! usage: /session new, or /session resume TOKEN PROOF LAST");
+    if (!resuming && !fresh) {
+        tell(c, "! usage: /session new, or /session resume TOKEN PROOF LAST");
+        return 1;
+    }
+    if (c->sess) {
+        tell(c, "! this connection has a session already");
+        return 1;
+    }
+    if (resuming && !first) {
+        tell(c, "! /session resume must be the first line of a connection: this one goes on as it is");
         return 1;
     }
     if (resuming) {
@@ -481,14 +487,10 @@ int resume_command(struct client *c, const char *line, size_t len)
             return 1;
         }
         server_log(s, LOG_INFO, "resume refused #%lu %s: %s", c->id, conn_peer(c->conn), why);
-        if (peer_join(c) < 0)
-            return 1;
         snprintf(buf, sizeof buf, "! that session cannot be resumed (%s): this is a new one", why);
         tell(c, buf);
-    } else if (peer_join(c) < 0) {
-        return 1;
     }
-    if (c->member.joined)
+    if (c->member.joined || c->member.held)
         start_session(c);
     return 1;
 }

@@ -39,7 +39,8 @@ struct rsession {
     uint64_t start_seq; /* lines up to this one were said before it existed */
     uint64_t in_seq;    /* the last of its own numbered lines the server took */
     uint64_t acked;     /* the last in_seq it was told (":ack") */
-    uint64_t floor;     /* away: the last line queued to it before the cut */
+    uint64_t last_queued; /* the last numbered line queued to it */
+    uint64_t floor;     /* away: last_queued at the cut */
     uint64_t missed;    /* away: lines for it that the history let go */
     uint64_t away_until_ms;
     struct client *client;  /* NULL: away */
@@ -62,10 +63,10 @@ int resume_enabled(const struct server *s);
 int resume_init(struct server *s);
 void resume_free(struct server *s);
 
-/* A "/session ..." line from c (1: handled here, 0: not such a line). c may
- * not yet be in the room (peer.c waits for its first line): this joins it.
- * Returns -1 when c was closed. */
-int resume_command(struct client *c, const char *line, size_t len);
+/* A "/session ..." line from c (1: handled here, 0: not such a line). first:
+ * it is c's first line, as "/session resume" must be: c is then still held
+ * (chat_hold.c), or, with a certificate name, in the room already. */
+int resume_command(struct client *c, const char *line, size_t len, int first);
 
 /* "#N text" from an opted-in client: 1 with *n, *text, *tlen set; 0 when the
  * line carries no number. */
@@ -79,10 +80,11 @@ void resume_ack(struct client *c);
 void resume_detach(struct client *c, int keep);
 
 /* The numbered copy of a line to the room (except: its sender) or to one
- * member (only), kept in the history; NULL when no client has a session (no
- * one could ask for it again) or out of memory. The caller unrefs it. */
+ * member (only), kept in the history, its number in *seq; NULL when no client
+ * has a session (no one could ask for it again) or out of memory. The caller
+ * unrefs it, and notes *seq in the last_queued of each session it queues it to. */
 struct msg *resume_number(struct server *s, const char *line, size_t len, const struct chat_member *except,
-                          const struct chat_member *only);
+                          const struct chat_member *only, uint64_t *seq);
 
 /* Once a second: old lines and sessions expire. */
 void resume_tick(struct server *s);

@@ -53,8 +53,7 @@ struct client {
     char reason[200];
     /* resume.c */
     struct rsession *sess; /* opted in: its session */
-    int join_pending;      /* in the room at its first line (or JOIN_WAIT_MS): a
-                            * "/session resume" first line comes back as who it was */
+    int said_a_line;       /* a "/session resume" must be its first line: it comes back held */
     int quitting;          /* it said /quit or close: its session ends with it */
     int cert_required;     /* --client-ca: the nick is cert_cn (refused when not a valid nick) */
     char cert_cn[128];     /* the client certificate's one CN ("" when it has none, or several) */

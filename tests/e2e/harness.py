@@ -116,6 +116,8 @@ class Proc:
         self.p.stdin.flush()
 
     def close_stdin(self):
+        if self.p.stdin is None:  # started on a terminal or file of the test's
+            return
         try:
             self.p.stdin.close()
         except (BrokenPipeError, OSError):
@@ -373,10 +375,12 @@ class Case(unittest.TestCase):
         self.addCleanup(c.close)
         return c
 
-    def join(self, srv, nick=None, tls=True, poke=False, **kw):
-        """A Python client in the room: welcome read, nick set (the rename read back).
-        poke: speak first (an empty line, which the room ignores), so that a
-        plaintext server greets at once instead of after its sniffing pause."""
+    def join(self, srv, nick=None, tls=True, poke=True, **kw):
+        """A Python client in the room as a guest: welcome read, then the nick
+        set (the rename read back). poke: speak first (an empty line, which
+        the room ignores), so that the server greets at once: a plaintext
+        server after its sniffing pause, and any server before the hold for a
+        newcomer's first line (src/server/chat_hold.c) runs out."""
         c = self.connect(srv.port, tls=tls, **kw)
         if poke:
             c.sendraw(b"\n")

@@ -261,7 +261,7 @@ class BadInput(Case):
         # told at the handshake timeout, in the same line.
         srv, alice = self.start("--handshake-timeout", "1")
         t0 = time.monotonic()
-        cli = self.tlschat(srv.port, "--no-reconnect", plain=True)  # stdin left open, no opt-in: says nothing
+        cli = self.tlschat(srv.port, plain=True)  # stdin left open: says nothing
         cli.wait_line(r"^! this server speaks TLS: connect without --plain$", "out")
         self.assertEqual(cli.wait(), 1, cli.text())
         self.assertGreaterEqual(time.monotonic() - t0, 0.9)

@@ -195,10 +195,9 @@ class ChatTLS(Case):
             dave.wait_line(r"^connected to 127\.0\.0\.1:\d+ .*in PLAINTEXT")
         else:
             dave.wait_line(r"^connected to 127\.0\.0\.1:\d+ .*TLSv1\.3 .*verified by CA ")
-        dave.wait_line(r"^\* welcome, guest\d+: 2 online", "out")
-        dave.wait_line(r"^\* guest\d+ is now dave$", "out")
-        self.assertRegex(alice.readline(), r"^\* guest\d+ joined$")
-        self.assertRegex(alice.readline(), r"^\* guest\d+ is now dave$")
+        # --nick: dave joins as dave, and no guest name is seen anywhere.
+        dave.wait_line(r"^\* welcome, dave: 2 online", "out")
+        self.assertEqual(alice.readline(), "* dave joined")
         alice.send("hi dave")
         dave.wait_line(r"^<alice> hi dave$", "out")
         dave.send("hi alice\n/msg alice a secret\n")
@@ -209,6 +208,7 @@ class ChatTLS(Case):
         self.assertEqual(dave.wait(), 0, dave.text())
         dave.wait_line(r"^closed$", "out")
         self.assertEqual(alice.readline(), "* dave left (quit)")
+        self.assertNotIn("guest", dave.text("out"))
 
     def test_echo_mode(self):
         srv = self.start("--mode", "echo")

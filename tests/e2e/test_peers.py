@@ -87,7 +87,7 @@ class Peers(Case):
         ss = self.proc(["openssl", "s_server", "-accept", str(port), "-cert", cert("server.crt"),
                         "-key", cert("server.key"), "-naccept", "1"], name="s_server")
         ss.wait_line(r"^ACCEPT$", "out")
-        c = self.tlschat(port, "--no-reconnect")  # no /session opt-in for a server that is not tlschatd
+        c = self.tlschat(port)
         c.wait_line(r"^connected to 127\.0\.0\.1:\d+ .*TLSv1\.3 .*sha256:[0-9a-f]{64}; verified by CA ")
         c.send("hello s_server\n")
         ss.wait_line(r"^hello s_server$", "out")
@@ -102,7 +102,7 @@ class Peers(Case):
     def test_tlschat_talks_to_a_python_ssl_server(self):
         peer = PyTLSServer(greeting=b"hello from python\n")
         self.addCleanup(peer.close)
-        rc, out, err = run(tlschat_argv(peer.port, "--no-reconnect"), input="first\nsecond line\n")
+        rc, out, err = run(tlschat_argv(peer.port), input="first\nsecond line\n")
         self.assertEqual(rc, 0, err)
         self.assertEqual(out, "hello from python\ngot: first\ngot: second line\nclosed\n")
         self.assertIn("TLSv1.3", err)
@@ -114,7 +114,7 @@ class Peers(Case):
         # -m: one line, the replies, exit 0.
         peer = PyTLSServer()
         self.addCleanup(peer.close)
-        rc, out, err = run(tlschat_argv(peer.port, "--no-reconnect", "-m", "ping"))
+        rc, out, err = run(tlschat_argv(peer.port, "-m", "ping"))
         self.assertEqual((rc, out), (0, "got: ping\nclosed\n"), err)
         peer.close()
         self.assertEqual(peer.received, ["ping", "close"])
@@ -122,7 +122,7 @@ class Peers(Case):
     def test_tlschat_and_a_tls12_python_server(self):
         peer = PyTLSServer(max_version=ssl.TLSVersion.TLSv1_2)
         self.addCleanup(peer.close)
-        rc, out, err = run(tlschat_argv(peer.port, "--no-reconnect", "-m", "over 1.2"))
+        rc, out, err = run(tlschat_argv(peer.port, "-m", "over 1.2"))
         self.assertEqual((rc, out), (0, "got: over 1.2\nclosed\n"), err)
         self.assertRegex(err, r"TLSv1\.2 ECDHE-")
         peer.close()
@@ -130,7 +130,7 @@ class Peers(Case):
         # --tls-min 1.3 refuses it, in a sentence.
         peer = PyTLSServer(max_version=ssl.TLSVersion.TLSv1_2)
         self.addCleanup(peer.close)
-        rc, out, err = run(tlschat_argv(peer.port, "--no-reconnect", "--tls-min", "1.3", "-m", "x"))
+        rc, out, err = run(tlschat_argv(peer.port, "--tls-min", "1.3", "-m", "x"))
         self.assertEqual(rc, 1, err)
         self.assertEqual(err.strip(), "tlschat: the server does not support this TLS version (check --tls-min on both sides)")
         peer.close()
