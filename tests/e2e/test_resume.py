@@ -54,6 +54,10 @@ class Resume(Case):
         bob = self.through(proxy, "--nick", "bob")
         bob.wait_line(r"^\* welcome, bob: ", "out")
         alice.expect(r"^\* bob joined$")
+        # Lines wait for the answer to tlschat's opt-in: once one is through,
+        # bob holds a session token, and every cut from now on is resumed.
+        bob.send("here\n")
+        alice.expect(r"^<bob> here$")
         theirs = [f"a{k:03d}" for k in range(300)]
         ours = [f"b{k:03d}" for k in range(100)]
         got_at_alice = []
@@ -62,7 +66,10 @@ class Resume(Case):
             alice.sendraw("".join(f"{t}\n" for t in theirs[cut * 100:(cut + 1) * 100]).encode())
             bob.send("".join(f"{t}\n" for t in ours[cut * 34:min(100, (cut + 1) * 34)]))
             # Cut while lines are under way: when bob has half of this batch.
-            wait_for(lambda: len(self.said(bob, "alice")) >= cut * 100 + 50, what="half of alice's batch at bob")
+            try:
+                wait_for(lambda: len(self.said(bob, "alice")) >= cut * 100 + 50, what=f"half of batch {cut + 1} at bob")
+            except AssertionError as e:
+                raise AssertionError(f"{e}:\n{bob.text()}\n{bob.text('out')[-1500:]}\n{srv.text()[-3000:]}") from None
             if cut == 1:
                 proxy.refuse(True)  # and the Wi-Fi stays away a while
             self.assertGreaterEqual(proxy.cut(), 1)
