@@ -10,6 +10,11 @@ DESTDIR    ?=
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# The Wireshark dissector (scripts/tlschat.lua). PREFIX=~/.local makes this
+# Wireshark's personal Lua plugin folder, which it loads by itself; for all
+# users: WIRESHARK_PLUGINDIR=/usr/lib/x86_64-linux-gnu/wireshark/plugins
+# (tshark -G folders names both).
+WIRESHARK_PLUGINDIR ?= $(PREFIX)/lib/wireshark/plugins
 BUILD      ?= build
 CFLAGS     ?= -O2 -g
 LDFLAGS    ?=
@@ -19,6 +24,9 @@ LISTEN     ?= localhost
 OPENSSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
 OPENSSL_LIBS   := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# tlschat's terminal interface (src/client/tui.c) only: ncursesw (MIT-style licence).
+NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
 ALL_CFLAGS = $(WARN) -Iinclude $(OPENSSL_CFLAGS) $(DEFS) $(CFLAGS) -MMD -MP
@@ -36,6 +44,8 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # The server's parts but main: unit tests link them (chat.c is pure logic).
 SERVER_PARTS := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_SRC:%.c=$(BUILD)/obj/%.o))
+# The client's pure logic (no terminal, no sockets), for the unit tests too.
+CLIENT_PURE  := $(addprefix $(BUILD)/obj/src/client/,nick.o tui_input.o tui_room.o tui_wrap.o)
 
 PROGRAMS   := $(BUILD)/tlschatd $(BUILD)/tlschat
 ifneq ($(BENCH_SRC),)
@@ -55,7 +65,8 @@ $(BUILD)/obj/%.o: %.c
 
 # Unit tests reach into the server's pure parts (chat, outq) and the library's
 # internal headers.
-$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Isrc/server -Isrc/lib
+$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Isrc/server -Isrc/lib -Isrc/client
+$(BUILD)/obj/src/client/tui.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -65,7 +76,7 @@ $(BUILD)/tlschatd: $(SERVER_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tlschat: $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(NCURSES_LIBS)
 
 $(BUILD)/tlschat-bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -74,7 +85,7 @@ $(BUILD)/examples/%: $(BUILD)/obj/src/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_PARTS) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_PARTS) $(CLIENT_PURE) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 
@@ -154,15 +165,16 @@ install:
 	sed 's/^installed=0$$/installed=1/' scripts/gen-certs.sh >$(INSTALLED)/tlschat-gen-certs
 	sed 's/^installed=0$$/installed=1/' scripts/show-cert.sh >$(INSTALLED)/tlschat-show-cert
 	sed 's|@BINDIR@|$(BINDIR)|g' src/server/tlschatd.service >$(INSTALLED)/tlschatd.service
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(WIRESHARK_PLUGINDIR)
 	install -m 0755 $(addprefix $(INSTALLED)/,tlschatd tlschat tlschat-gen-certs tlschat-show-cert) $(DESTDIR)$(BINDIR)/
 	install -m 0644 src/server/tlschatd.1 src/client/tlschat.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(INSTALLED)/tlschatd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 scripts/tlschat.lua $(DESTDIR)$(WIRESHARK_PLUGINDIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,tlschatd tlschat tlschat-gen-certs tlschat-show-cert) \
 	  $(DESTDIR)$(MANDIR)/man1/tlschatd.1 $(DESTDIR)$(MANDIR)/man1/tlschat.1 \
-	  $(DESTDIR)$(UNITDIR)/tlschatd.service
+	  $(DESTDIR)$(UNITDIR)/tlschatd.service $(DESTDIR)$(WIRESHARK_PLUGINDIR)/tlschat.lua
 
 clean:
 	rm -rf build

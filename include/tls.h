@@ -13,6 +13,9 @@ enum tls_version { TLS_V1_2 = 12, TLS_V1_3 = 13 };
 
 #define TLS_PAD_MAX 16384 /* a padding block is at most one TLS record */
 #define TLS_SHA256_LEN 32
+/* The application protocol (ALPN) every client offers and every server
+ * requires of a client that offers any (src/lib/tls_alpn.c). */
+#define TLS_ALPN "tlschat/1"
 
 /* The program's own words for the hints in error sentences: its options (NULL
  * where it has none) and the commands that make or show certificates where the
@@ -40,6 +43,7 @@ struct tls_config {
     int max_version;            /* 0: the newest; TLS_V1_2 to show a TLS 1.2 session */
     size_t pad;                 /* pad TLS 1.3 records to a multiple of this; 0: off */
     int resume_sessions;        /* client: offer the last session's TLS 1.3 ticket on the next connection */
+    int dtls;                   /* DTLS 1.2 over UDP (include/dtls.h) instead of TLS over TCP */
     const struct tls_words *words; /* NULL: program-neutral hints */
 };
 

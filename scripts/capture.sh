@@ -6,9 +6,13 @@
 # conversation through tlschat against each while dumpcap records the port,
 # then prints, side by side, what someone on the network reads in each run
 # (tshark reads the captures; scripts/capture_report.py writes that report).
-# Writes into captures/ (or --dir DIR): plain.pcapng, tls.pcapng, keys.log and
+# Writes into captures/ (or --dir DIR): plain.pcapng, tls.pcapng, keys.log,
 # tls-decrypted.pcapng (the TLS capture with keys.log embedded, so Wireshark
-# opens it decrypted with no settings).
+# opens it decrypted with no settings) and compare.png (three timelines:
+# plaintext, TLS, TLS with --pad, from a third run; scripts/capture_picture.py).
+# With --udp, the tutorials' UDP example instead, plain UDP and DTLS 1.2
+# (scripts/lib/capture_udp.sh). The dissector scripts/tlschat.lua names the
+# chat protocol in both TCP captures (the commands are printed).
 #
 # Every process it starts it stops again, by pid: on success, on failure and
 # on Ctrl-C. Files are made in a private temporary directory and moved into
@@ -30,6 +34,8 @@ EDITCAP=${EDITCAP:-editcap}
 CAPINFOS=${CAPINFOS:-capinfos}
 PYTHON=${PYTHON:-python3}
 REPORT=$script_dir/capture_report.py
+DISSECTOR=$script_dir/tlschat.lua
+PICTURE=$script_dir/capture_picture.py
 BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$root/$BUILD
 TLSCHATD=$BUILD/tlschatd
@@ -51,6 +57,8 @@ Writes into captures/ (or --dir DIR):
   tls.pcapng             the TLS run: record types and sizes only
   keys.log               the TLS session keys (tlschat --keylog): DELETE IT AFTER
   tls-decrypted.pcapng   tls.pcapng with keys.log embedded: Wireshark opens it decrypted
+  compare.png            plaintext, TLS and TLS with --pad as three timelines of sizes
+                         (a third, padded or unpadded, TLS run; needs python3-matplotlib)
 
 Options:
   --dir DIR          write the captures into DIR (default: captures/ of the repo)
@@ -66,6 +74,11 @@ Options:
   --tls 1.2|1.3      the TLS version of the TLS run (default 1.3); with 1.2 the
                      server certificate crosses the network in clear
   --keep-servers     leave both tlschatd running afterwards (prints their pids)
+  --udp              the UDP lab instead: the tutorials' UDP example in plain UDP
+                     and in DTLS 1.2 (build/examples/udp-server, udp-client):
+                     udp-plain.pcapng, dtls.pcapng, dtls-keys.log and
+                     dtls-decrypted.pcapng (--port and --tls-port name the
+                     plain and the DTLS port; --message the secret)
   -h, --help         show this help and exit
 
 The conversation: "hi", the secret message, then a 100-character line, so the
@@ -110,6 +123,7 @@ mode="echo"
 pad=
 tls_version=
 keep_servers=0
+udp=0
 
 need_arg() { # OPTION ARGS-LEFT
     (($2 >= 2)) || usage_error "$1 needs a value (see $0 --help)"
@@ -167,6 +181,10 @@ while (($# > 0)); do
             keep_servers=1
             shift
             ;;
+        --udp)
+            udp=1
+            shift
+            ;;
         -*)
             usage_error "unknown option '$opt' (see $0 --help)"
             ;;
@@ -175,6 +193,13 @@ while (($# > 0)); do
             ;;
     esac
 done
+
+if ((udp)); then
+    for o in "mode:$mode:echo" "pad:$pad:" "tls:$tls_version:" "keep-servers:$keep_servers:0"; do
+        IFS=: read -r name val default <<<"$o"
+        [[ $val == "$default" ]] || usage_error "--udp runs the tutorials' UDP example, which has no --$name: leave it out"
+    done
+fi
 
 case $mode in
     echo | chat) ;;
@@ -253,6 +278,23 @@ fi
 if ((${#missing_common[@]} > 0)); then
     die 2 "${missing_common[*]} not found: install the Debian package wireshark-common (sudo apt-get install wireshark-common)."
 fi
+# The dissector needs a tshark built with Lua (Debian's is); without it the
+# lab runs as before and only leaves the dissector out.
+have_lua=0
+if [[ -r $DISSECTOR ]] && "$TSHARK" -v 2>/dev/null | grep -q 'with Lua'; then
+    have_lua=1
+fi
+# The picture needs matplotlib (Debian: python3-matplotlib), which Debian's
+# own python3 has even where another python3 comes first on PATH.
+plot_python=
+for py in "$PYTHON" /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import matplotlib' >/dev/null 2>&1; then
+        plot_python=$py
+        break
+    fi
+done
+show_lua=$DISSECTOR
+[[ $DISSECTOR == "$PWD"/* ]] && show_lua=${DISSECTOR#"$PWD"/}
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
     die 2 "python3 is not installed (it writes the report): install the Debian package python3 (sudo apt-get install python3)."
 fi
@@ -266,7 +308,9 @@ if ! "$DUMPCAP" -i lo -L >/dev/null 2>&1; then
     die 2 "you may not capture packets on the loopback interface (dumpcap -i lo failed): run this as root (sudo $0), or allow your user: sudo dpkg-reconfigure wireshark-common (answer Yes), sudo usermod -aG wireshark \$USER, then log in again."
 fi
 
-for p in "$TLSCHATD" "$TLSCHAT"; do
+progs=("$TLSCHATD" "$TLSCHAT")
+((udp)) && progs=("$BUILD/examples/udp-server" "$BUILD/examples/udp-client")
+for p in "${progs[@]}"; do
     [[ -x $p ]] || die 2 "$p is missing or not executable: build it first with make (or point BUILD= at your build directory)."
 done
 
@@ -398,26 +442,6 @@ start_server() {
     [[ -n $server_port ]] || die 1 "could not read the port of tlschatd ($name) from its log."
 }
 
-server_log_dir=$work
-((keep_servers)) && server_log_dir=$dir
-
-tls_args=(--cert "$certs/server.crt" --key "$certs/server.key")
-pad_args=()
-[[ -n $pad ]] && pad_args=(--pad "$pad")
-
-start_server plain "$server_log_dir/tlschatd-plain.log" "${base_port:-0}" --plain
-plain_pid=$server_pid
-plain_port=$server_port
-plain_log=$server_log
-tls_base=0
-[[ -n $base_port ]] && tls_base=$((base_port + 1))
-[[ -n $tls_port_wanted ]] && tls_base=$tls_port_wanted
-start_server TLS "$server_log_dir/tlschatd-tls.log" "$tls_base" \
-    "${tls_args[@]}" "${pad_args[@]}"
-tls_pid=$server_pid
-tls_port=$server_port
-tls_log=$server_log
-
 # ---------------------------------------------------------------------------
 # Captures
 
@@ -444,7 +468,9 @@ start_capture() {
 # at once could lose the end of the conversation. So: send one UDP datagram with
 # a unique text to PORT after the conversation, wait until that text is in the
 # file (packets are written in order, so everything before it is there too),
-# stop dumpcap with SIGINT, wait for it to exit, and keep only the TCP packets.
+# stop dumpcap with SIGINT, wait for it to exit, and keep only the TCP packets
+# (or those FILTER selects: the UDP lab keeps UDP but the marker).
+# stop_capture PORT RAW OUT [FILTER]
 stop_capture() {
     local port=$1 raw=$2 out=$3 end marker next=0 rc
     marker="tlschat-capture-end-$$-$RANDOM$RANDOM"
@@ -461,7 +487,7 @@ stop_capture() {
     stop "$capture_pid" INT
     rc=$?
     ((rc == 0)) || die 1 "dumpcap failed (status $rc): $(grep -v '^[[:space:]]*$' "$raw.err" | tail -n 1)"
-    "$TSHARK" -n -r "$raw" -Y tcp -w "$out" >"$work/tshark.err" 2>&1 ||
+    "$TSHARK" -n -r "$raw" -Y "${4:-tcp}" -w "$out" >"$work/tshark.err" 2>&1 ||
         die 1 "tshark could not copy the capture: $(grep -v '^Running as user' "$work/tshark.err" | head -n 1)"
 }
 
@@ -585,6 +611,33 @@ converse() { # PORT
     fi
 }
 
+# --udp: the UDP lab instead (scripts/lib/capture_udp.sh), with the same
+# helpers; it ends the script.
+if ((udp)); then
+    # shellcheck source=lib/capture_udp.sh
+    . "$script_dir/lib/capture_udp.sh"
+fi
+
+server_log_dir=$work
+((keep_servers)) && server_log_dir=$dir
+
+tls_args=(--cert "$certs/server.crt" --key "$certs/server.key")
+pad_args=()
+[[ -n $pad ]] && pad_args=(--pad "$pad")
+
+start_server plain "$server_log_dir/tlschatd-plain.log" "${base_port:-0}" --plain
+plain_pid=$server_pid
+plain_port=$server_port
+plain_log=$server_log
+tls_base=0
+[[ -n $base_port ]] && tls_base=$((base_port + 1))
+[[ -n $tls_port_wanted ]] && tls_base=$tls_port_wanted
+start_server TLS "$server_log_dir/tlschatd-tls.log" "$tls_base" \
+    "${tls_args[@]}" "${pad_args[@]}"
+tls_pid=$server_pid
+tls_port=$server_port
+tls_log=$server_log
+
 nclients=1
 [[ $mode == chat ]] && nclients=2
 
@@ -607,6 +660,31 @@ stop_capture "$tls_port" "$work/tls.raw.pcapng" "$work/tls.pcapng"
 [[ -s $work/keys.log ]] || die 1 "tlschat wrote no keys into its key log."
 "$EDITCAP" --inject-secrets "tls,$work/keys.log" "$work/tls.pcapng" "$work/tls-decrypted.pcapng" \
     >"$work/editcap.err" 2>&1 || die 1 "editcap could not embed the key log: $(head -n 1 "$work/editcap.err")"
+
+# The picture (compare.png) sets the TLS run beside one that differs only in
+# padding: a third run, over TLS 1.3 with --pad 256 when the TLS run had no
+# padding, without padding when it had. Its capture and key log stay in the
+# private work directory and go with it.
+extra_pad=
+extra_port=
+if [[ -n $plot_python ]]; then
+    [[ -z $pad ]] && extra_pad=256
+    start_server "TLS, for the picture" "$work/tlschatd-extra.log" 0 "${tls_args[@]}" ${extra_pad:+--pad "$extra_pad"}
+    extra_pid=$server_pid
+    extra_port=$server_port
+    note "TLS run for the picture: tlschatd on 127.0.0.1:$extra_port${extra_pad:+ with --pad $extra_pad}, capturing"
+    start_capture "$extra_port" "$work/extra.raw.pcapng"
+    client_args=(--ca "$certs/ca.crt" --servername localhost --keylog "$work/extra-keys.log" --timeout "$REPLY_TIMEOUT")
+    [[ -n $extra_pad ]] && client_args+=(--pad "$extra_pad")
+    converse "$extra_port"
+    wait_server_quiet "$server_log" "$nclients"
+    stop_capture "$extra_port" "$work/extra.raw.pcapng" "$work/extra.pcapng"
+    stop "$extra_pid" TERM
+    "$EDITCAP" --inject-secrets "tls,$work/extra-keys.log" "$work/extra.pcapng" "$work/extra-decrypted.pcapng" \
+        >"$work/editcap.err" 2>&1 || die 1 "editcap could not embed the key log: $(head -n 1 "$work/editcap.err")"
+else
+    note "compare.png is not drawn: matplotlib is missing (install the Debian package python3-matplotlib: sudo apt-get install python3-matplotlib)."
+fi
 
 # ---------------------------------------------------------------------------
 # What the eavesdropper sees
@@ -635,7 +713,24 @@ tshark_to "$work/facts.tsv" -r "$work/tls.pcapng" -d "tcp.port==$tls_port,tls" \
     -e tcp.flags.syn -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport -e tls.handshake.type \
     -e tls.handshake.extensions_server_name -e tls.handshake.extensions.supported_version \
     -e tls.handshake.version -e tls.handshake.ciphersuite -e x509sat.uTF8String -e x509sat.printableString \
-    -e x509ce.dNSName
+    -e x509ce.dNSName -e tls.handshake.extensions_alpn_str
+
+if [[ -n $extra_port ]]; then
+    tshark_to "$work/extra-decrypted.tsv" -r "$work/extra-decrypted.pcapng" -d "tcp.port==$extra_port,tls" -Y tls \
+        -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+        -e frame.time_relative -e tcp.srcport -e tcp.dstport -e tls.record.content_type -e tls.record.length -e data.data
+    tls_name="TLS ${tls_version:-1.3}: each record is the message plus a fixed overhead, so its size tells the length"
+    if [[ -n $pad ]]; then
+        picture_runs=(--tls extra-decrypted.tsv "$extra_port" "$tls_name"
+            --padded decrypted.tsv "$tls_port" "TLS 1.3 with --pad $pad")
+    else
+        picture_runs=(--tls decrypted.tsv "$tls_port" "$tls_name"
+            --padded extra-decrypted.tsv "$extra_port" "TLS 1.3 with --pad 256: every record of one size")
+    fi
+    "$plot_python" "$PICTURE" "$work" --out "$work/compare.png" --plain-port "$plain_port" "${picture_runs[@]}" \
+        --message="$message" --long-line="$long_line" >"$work/picture.err" 2>&1 ||
+        die 1 "could not draw compare.png: $(grep -v '^[[:space:]]*$' "$work/picture.err" | tail -n 1)"
+fi
 
 packets() { "$CAPINFOS" -M -c "$1" 2>/dev/null | sed -n 's/^Number of packets:[[:space:]]*//p'; }
 plain_packets=$(packets "$work/plain.pcapng")
@@ -664,6 +759,10 @@ say "tlschat Wireshark lab: $mode mode, secret message \"$message\"${pad:+, --pa
 say "  plaintext: tlschatd --plain on 127.0.0.1:$plain_port -> $show_dir/plain.pcapng (${plain_packets:-?} packets)"
 say "  TLS:       tlschatd on 127.0.0.1:$tls_port${pad:+ --pad $pad} -> $show_dir/tls.pcapng (${tls_packets:-?} packets)"
 say "             its key log: $show_dir/keys.log; keys embedded: $show_dir/tls-decrypted.pcapng"
+if [[ -n $extra_port ]]; then
+    say "  picture:   $show_dir/compare.png: the plaintext run, TLS, and TLS ${pad:+without padding}${extra_pad:+with --pad 256} (a third"
+    say "             run, on 127.0.0.1:$extra_port), as three timelines of the sizes an eavesdropper sees"
+fi
 if [[ $mode == echo ]]; then
     say "  conversation: the client says \"hi\", the secret, a 100-character line; the server echoes each"
 else
@@ -694,6 +793,20 @@ cat <<EOF
     wireshark -d tcp.port==$tls_port,tls $q_dir/tls-decrypted.pcapng   (then Analyze > Follow > TLS Stream)
 EOF
 [[ $mode == chat ]] && say "  (follow,...,0 is bob's connection; 1 is alice's.)"
+if ((have_lua)); then
+    q_lua=$(printf '%q' "$show_lua")
+    nick_filter='tlschat.kind == "chat"'
+    [[ $mode == chat ]] && nick_filter='tlschat.nick == "alice"'
+    cat <<EOF
+  The chat protocol itself, named: the dissector $show_lua (-X lua_script:; make install
+  puts it where Wireshark loads it by itself) shows each line as tlschat, with
+  tlschat.kind, tlschat.nick and tlschat.text, in the plaintext and the decrypted capture:
+    tshark -r $q_dir/plain.pcapng -X lua_script:$q_lua -d tcp.port==$plain_port,tlschat -Y tlschat -T fields -e tlschat.kind -e tlschat.nick -e tlschat.text
+    tshark -r $q_dir/tls-decrypted.pcapng -X lua_script:$q_lua -d tcp.port==$tls_port,tls -Y '$nick_filter' -T fields -e tlschat.nick -e tlschat.text
+    Wireshark: wireshark -X lua_script:$q_lua -d tcp.port==$tls_port,tls $q_dir/tls-decrypted.pcapng
+    (over TLS it is found by its ALPN, tlschat/1; display filters such as $nick_filter work)
+EOF
+fi
 
 # ---------------------------------------------------------------------------
 # Files into place, servers kept or stopped.
@@ -708,6 +821,7 @@ if ((EUID == 0)) && [[ -n ${SUDO_UID:-} && -n ${SUDO_GID:-} ]]; then
     owner=$SUDO_UID:$SUDO_GID
 fi
 made=(plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng)
+[[ -n $extra_port ]] && made+=(compare.png)
 if ((keep_servers && certs_temporary)); then
     cp -- "$certs/ca.crt" "$work/ca.crt" || die 1 "cannot copy the CA certificate: check that ${TMPDIR:-/tmp} is writable."
     made+=(ca.crt)

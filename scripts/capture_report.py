@@ -20,7 +20,9 @@ side by side, and what TLS does not hide.
                      tls.handshake.extensions_server_name
                      tls.handshake.extensions.supported_version tls.handshake.version
                      tls.handshake.ciphersuite x509sat.uTF8String x509sat.printableString
-                     x509ce.dNSName
+                     x509ce.dNSName tls.handshake.extensions_alpn_str
+                     (the last, ALPN, may be missing: captures saved before
+                     capture.sh asked for it; the report then says nothing of it)
 
 Payload bytes are kept one character per byte (Latin-1) from input to output,
 so column widths count bytes, as the report always has, and any UTF-8 in a
@@ -125,6 +127,7 @@ class Fact:  # facts.tsv: a connection's first SYN, or a handshake message in cl
     utf8_names: str
     printable_names: str
     dns_names: str
+    alpn: str = None  # None: the column was not recorded
 
 
 class Fields:
@@ -133,7 +136,9 @@ class Fields:
     def __init__(self, path, number, line, count):
         self.where = f"{path.name}, line {number}"
         self.values = line.split("\t")
-        if len(self.values) != count:
+        counts = count if isinstance(count, tuple) else (count,)
+        if len(self.values) not in counts:
+            count = " or ".join(str(c) for c in counts)
             raise InputError(f"{self.where} has {len(self.values)} tab-separated fields "
                              f"where tshark -T fields prints {count}.")
 
@@ -174,7 +179,8 @@ class Fields:
 
 
 def read_lines(path, count):
-    """Each line of PATH split into COUNT fields; the file must exist."""
+    """Each line of PATH split into COUNT fields (a number, or a tuple of the
+    numbers allowed); the file must exist."""
     try:
         text = path.read_text(encoding="latin-1")
     except OSError as e:
@@ -223,11 +229,11 @@ def read_decrypted(path):
 
 def read_facts(path):
     facts = []
-    for f in read_lines(path, 13):
+    for f in read_lines(path, (13, 14)):
         # tshark 4.0 prints a flag as 1 or 0, later versions as True or False.
         facts.append(Fact(f.text(0) in ("1", "True"), f.text(1), f.number(2, "source port"),
                           f.text(3), f.number(4, "destination port"), f.numbers(5, "handshake types"),
-                          *(f.text(i) for i in range(6, 13))))
+                          *(f.text(i) for i in range(6, len(f.values)))))
     return facts
 
 
@@ -433,25 +439,54 @@ def cipher_name(c):
     return CIPHER_SUITES.get(c, f"cipher suite {c}")
 
 
+@dataclass
+class HandshakeFacts:
+    connections: list
+    sni: str = ""
+    version: str = ""
+    cipher: str = ""
+    cert: str = ""
+    alpn_offered: str = None  # None: not recorded; "": none offered
+    alpn_chosen: str = None  # None: not seen in clear
+
+
 def handshake_facts(facts):
-    """The connections, SNI, version, cipher and certificate line from the
-    first of each kind of packet."""
-    connections, sni, version, cipher, cert = [], "", "", "", ""
+    """The connections, SNI, ALPN, version, cipher and certificate line from
+    the first of each kind of packet."""
+    h = HandshakeFacts([])
     for f in facts:
         if f.syn:
-            connections.append(f"{f.src}:{f.src_port} -> {f.dst}:{f.dst_port}")
+            h.connections.append(f"{f.src}:{f.src_port} -> {f.dst}:{f.dst_port}")
             continue
-        if 1 in f.handshakes and sni == "":
-            sni = f.sni
-        if 2 in f.handshakes and version == "":
-            version = version_name(f.supported_version or f.version)
-            cipher = cipher_name(f.cipher_suites)
-        if 11 in f.handshakes and cert == "":
+        if 1 in f.handshakes and h.sni == "":
+            h.sni = f.sni
+        if 1 in f.handshakes and h.alpn_offered is None and f.alpn is not None:
+            h.alpn_offered = f.alpn.replace(",", ", ")
+        if 2 in f.handshakes and h.version == "":
+            h.version = version_name(f.supported_version or f.version)
+            h.cipher = cipher_name(f.cipher_suites)
+            if f.alpn:
+                h.alpn_chosen = f.alpn
+        if 11 in f.handshakes and h.cert == "":
             names = ",".join(n for n in (f.utf8_names, f.printable_names) if n)
-            cert = "IN CLEAR, with its names: " + names.replace(",", ", ")
+            h.cert = "IN CLEAR, with its names: " + names.replace(",", ", ")
             if f.dns_names:
-                cert += "; DNS names: " + f.dns_names.replace(",", ", ")
-    return connections, sni, version, cipher, cert
+                h.cert += "; DNS names: " + f.dns_names.replace(",", ", ")
+    return h
+
+
+def alpn_lines(h):
+    """What the eavesdropper reads of the application protocol (ALPN)."""
+    if h.alpn_offered is None:
+        return []
+    if not h.alpn_offered:
+        return ["  - the application protocol (ALPN, in the ClientHello): none offered"]
+    lines = [f"  - the application protocol the client asked for (ALPN, in the ClientHello): {h.alpn_offered}"]
+    if h.alpn_chosen:
+        lines.append(f"    and the server's choice, in the ServerHello, also in clear: {h.alpn_chosen}")
+    elif h.version == "TLS 1.3":
+        lines.append("    (the server's choice travels encrypted in TLS 1.3: the offer names the protocol anyway)")
+    return lines
 
 
 def lengths_lines(sizes, overhead, message, pad, tls):
@@ -471,11 +506,13 @@ def lengths_lines(sizes, overhead, message, pad, tls):
 
 
 def not_hidden_section(facts, decrypted, args):
-    connections, sni, version, cipher, cert = handshake_facts(facts)
+    h = handshake_facts(facts)
+    connections, sni, version, cipher, cert = h.connections, h.sni, h.version, h.cipher, h.cert
     lines = header("4. What TLS does not hide")
     lines.append("  - who talks to whom, and when: addresses and ports are never encrypted:")
     lines += [f"      {c}" for c in connections]
     lines.append(f"  - the server name the client asked for (SNI, in the ClientHello): {sni or 'none sent'}")
+    lines += alpn_lines(h)
     lines.append(f"  - the protocol version and cipher: {version or '?'}, {cipher or '?'}")
     if cert:
         lines.append(f"  - the server certificate: {cert}")

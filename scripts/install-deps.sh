@@ -6,12 +6,15 @@
 # Never asks a question: tshark's "may non-root users capture?" is answered No.
 set -euo pipefail
 
-# make test: compiler, OpenSSL, cmocka, Python, tshark for the capture test,
+# make: compiler, OpenSSL, ncursesw (tlschat's terminal interface); make test:
+# cmocka, Python, tmux (a real terminal for the interface's tests), tshark for the capture test,
+# python3-matplotlib for the capture's picture (and the benchmark's chart),
 # man-db to read the installed man pages, systemd for systemd-analyze (the
 # service unit's test; nothing is started); make lint: cppcheck, clang-tidy;
 # make fuzz: clang with its libFuzzer runtime (libclang-rt-dev), and
 # llvm-symbolizer (llvm) for readable stack traces when it finds a bug.
-pkgs=(gcc make pkg-config libssl-dev libcmocka-dev openssl ca-certificates python3
+pkgs=(gcc make pkg-config libssl-dev libcmocka-dev libncurses-dev openssl ca-certificates python3
+      python3-matplotlib tmux
       tshark wireshark-common procps util-linux iproute2 man-db systemd cppcheck clang-tidy
       clang libclang-rt-dev llvm)
 case "${1:-}" in

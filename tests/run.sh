@@ -89,7 +89,7 @@ echo "== script tests"
 for t in tests/scripts/test_*.sh; do
     [ -f "$t" ] || continue
     log="$logdir/$(basename "$t").log"
-    timeout 300 bash "$t" </dev/null >"$log" 2>&1
+    timeout 900 bash "$t" </dev/null >"$log" 2>&1
     rc=$?
     # each failure with the diagnostics ("#" lines) that follow it
     awk '/^not ok/ { show = 1; print; next } /^#/ && show { print; next } { show = 0 }' "$log"

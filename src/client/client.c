@@ -20,6 +20,7 @@
 #include "reconnect.h"
 #include "resume.h"
 #include "text.h"
+#include "tui.h"
 
 #define MAX_RECV_LINE (1 << 20)
 #define STDIN_HIGH    (1 << 20) /* stop reading input while this much waits to be sent */
@@ -59,6 +60,7 @@ struct session {
     int nick_pending;       /* "/nick NAME" sent, the verdict not heard yet */
     uint64_t nick_sent_ms;
     int interactive;        /* standard input is a terminal: a taken nick is retried */
+    struct tui *ui;         /* the terminal interface; NULL: line mode */
 };
 
 static size_t unsent(const struct session *s)
@@ -159,9 +161,10 @@ static int heard(struct session *s, const char *line, size_t len, int *rc)
     if (len >= 11 && memcmp(line, "* welcome, ", 11) == 0) {
         if (!s->tlschatd && s->o->reconnect)
             say_hello(s); /* a tlschatd: opt in to sessions, to come back after a cut */
+        if (s->ui && !s->tlschatd)
+            queue_out(s, "/who\n", 5); /* who is here: shown, and their nicks complete with Tab */
         s->tlschatd = 1;
-    }
-    else if (!s->tlschatd && len >= 2 && memcmp(line, "! ", 2) == 0)
+    } else if (!s->tlschatd && len >= 2 && memcmp(line, "! ", 2) == 0)
         s->said_no = 1;
     if (s->nick_pending)
         return nick_answer(s, line, len, rc);
@@ -175,11 +178,25 @@ static int any_line_server_done(const struct session *s)
     return s->input_done && unsent(s) == 0 && bytebuf_size(&s->out) == 0 && !s->tlschatd && !s->said_no;
 }
 
+/* The terminal interface's status line: what we are connected to, and how sure. */
+static void tell_ui_security(struct session *s)
+{
+    struct tls_summary sum;
+    char text[320];
+    if (conn_summary(s->conn, &sum) < 0)
+        snprintf(text, sizeof text, "PLAINTEXT: anyone on the network can read this");
+    else
+        snprintf(text, sizeof text, "%s, verified by %s", sum.version, tls_verified_by(s->tls));
+    tui_set_security(s->ui, text);
+}
+
 static void print_connect_line(struct session *s)
 {
     struct tls_summary sum;
     const struct client_options *o = s->o;
     s->connect_line_due = 0;
+    if (s->ui)
+        tell_ui_security(s);
     if (o->quiet)
         return;
     if (conn_summary(s->conn, &sum) < 0) {
@@ -249,13 +266,17 @@ static int receive(struct session *s, int *rc)
             s->last_was_error = len >= 2 && line[0] == '!' && line[1] == ' ';
             /* Never let the server, or anyone it relays, drive this terminal. */
             len = text_sanitize((char *)line, len);
-            printf("%.*s\n", (int)len, line);
+            if (s->ui)
+                tui_server_line(s->ui, line, len);
+            else
+                printf("%.*s\n", (int)len, line);
             if (!heard(s, line, len, rc)) {
                 fflush(stdout);
                 return 0;
             }
         }
-        fflush(stdout);
+        if (!s->ui)
+            fflush(stdout);
         if (s->got_closed) {
             *rc = 0;
             return 0;
@@ -340,6 +361,8 @@ static int session_loop(struct session *s)
     int fd = conn_fd(s->conn);
     net_set_nonblocking(fd, 1);
     for (;;) {
+        if (s->ui)
+            tui_flush(s->ui); /* keys taken, lines drawn, before anything is sent or waited for */
         if (!send_pending(s, &rc))
             return rc;
         struct pollfd p[2] = {{.fd = fd, .events = poll_events(conn_events(s->conn, 1, unsent(s) > 0))},
@@ -383,7 +406,9 @@ static int session_loop(struct session *s)
         }
         if ((conn_ready(s->conn, conn_bits(p[0].revents)) & CONN_READ) && !receive(s, &rc))
             return rc; /* what may be sent now is sent at the top of the loop */
-        if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (nfds == 2 && s->ui && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+            tui_keys(s->ui);
+        else if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             read_input(s);
     }
 }
@@ -420,15 +445,30 @@ static int come_back(struct session *s, int *rc)
             return 0;
         }
         uint64_t delay = reconnect_delay_ms(&s->rc), until = loop_now_ms() + delay;
-        fprintf(stderr, "tlschat: connection lost (%s); reconnecting in %llu s\n", why,
-                (unsigned long long)(delay + 500) / 1000);
+        unsigned long long secs = (unsigned long long)(delay + 500) / 1000;
+        fprintf(stderr, "tlschat: connection lost (%s); reconnecting in %llu s\n", why, secs);
+        if (s->ui) {
+            char state[40];
+            snprintf(state, sizeof state, "reconnecting in %llu s", secs);
+            tui_set_state(s->ui, state);
+        }
         uint64_t now;
         while ((now = loop_now_ms()) < until) {
+            if (s->ui)
+                tui_flush(s->ui); /* the notice and the state shown, keys taken */
             struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
             int reading = !s->input_done && bytebuf_size(&s->out) + bytebuf_size(&s->rs.unacked) < STDIN_HIGH;
             int r = poll(&p, reading ? 1 : 0, (int)(until - now));
-            if (r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
-                read_input(s); /* lines typed in the gap go out once it is back */
+            if (r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
+                if (s->ui) /* lines typed in the gap go out once it is back */
+                    tui_keys(s->ui);
+                else
+                    read_input(s);
+            }
+        }
+        if (s->ui) {
+            tui_set_state(s->ui, "reconnecting");
+            tui_flush(s->ui);
         }
         int fatal;
         s->conn = reconnect_connect(&s->rc, s->o, s->tls, err, sizeof err, &fatal);
@@ -445,11 +485,49 @@ static int come_back(struct session *s, int *rc)
     int resumed = conn_summary(s->conn, &sum) == 0 && sum.resumed;
     fprintf(stderr, "tlschat: reconnected to %s:%s (%s)%s\n", s->o->host, s->o->port, conn_peer(s->conn),
             resumed ? ", TLS session resumed" : "");
+    if (s->ui)
+        tui_set_state(s->ui, s->input_done ? "leaving" : "connected");
     if (s->input_done)
         s->close_sent_ms = loop_now_ms(); /* the wait for "closed" starts again */
     if (s->rs.have_token)
         say_hello(s); /* "/session resume ...": first, as it must be */
     return 1;
+}
+
+/* ---- the terminal interface's hooks ---- */
+
+static void ui_line(void *ctx, const char *line, size_t len)
+{
+    struct session *s = ctx;
+    if (s->input_done)
+        return;
+    queue_out(s, line, len);
+    queue_out(s, "\n", 1);
+}
+
+static void ui_quit(void *ctx)
+{
+    struct session *s = ctx;
+    if (!s->input_done) {
+        queue_close(s);
+        tui_set_state(s->ui, "leaving");
+    }
+}
+
+/* A terminal on both ends, no -m: the terminal interface (else line mode, as in a pipe). */
+static void start_ui(struct session *s)
+{
+    const struct client_options *o = s->o;
+    if (o->message || !tui_wanted())
+        return;
+    static const struct tui_hooks hooks = {NULL, ui_line, ui_quit};
+    struct tui_hooks h = hooks;
+    h.ctx = s;
+    char server[160], err[200] = "";
+    snprintf(server, sizeof server, "%s:%s", o->host, o->port);
+    s->ui = tui_start(server, !o->no_color, &h, err, sizeof err);
+    if (!s->ui)
+        fprintf(stderr, "tlschat: %s: going on in line mode\n", err);
 }
 
 int client_run(const struct client_options *o)
@@ -482,6 +560,7 @@ int client_run(const struct client_options *o)
         return 1;
     }
     s.tls = tls;
+    start_ui(&s);
     if (conn_cert_requested(s.conn))
         s.connect_line_due = 1; /* it may still refuse us: wait for its word */
     else
@@ -495,11 +574,14 @@ int client_run(const struct client_options *o)
         nick_choice_next(&s.nick);
         ask_nick(&s);
     } else {
+        if (s.ui)
+            queue_out(&s, "\n", 1); /* an empty first line: tlschatd greets at once, no hold */
         after_first_lines(&s);
     }
     int rc = session_loop(&s);
     while (s.lost && come_back(&s, &rc))
         rc = session_loop(&s);
+    tui_end(s.ui); /* the terminal back, and any last sentence on it */
     conn_close(s.conn);
     linebuf_free(&s.in);
     bytebuf_free(&s.out);

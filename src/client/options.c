@@ -15,6 +15,8 @@ static const char usage[] =
     "usage: tlschat [options] HOST [PORT]\n"
     "Join a tlschatd chat over TLS (PORT defaults to 8443). Lines you type are said to\n"
     "everyone; /help lists the commands. Piped input is sent line by line, then 'close'.\n"
+    "On a terminal (standard input and output): a full-screen interface, arriving lines\n"
+    "above the line you type; PgUp/PgDn scroll, Tab completes, Up/Down recall, Ctrl-D leaves.\n"
     "\n"
     "      --ca FILE          CA that signed the server (default: ca.crt, found as below)\n"
     "      --cert FILE        client certificate, for servers that ask for one (--client-ca)\n"
@@ -34,6 +36,7 @@ static const char usage[] =
     "                         and resuming where it was (and send no /session opt-in line,\n"
     "                         for servers other than tlschatd)\n"
     "  -q, --quiet            no connect line\n"
+    "      --no-color         no colours in the terminal interface (so does NO_COLOR)\n"
     "      --help, --version\n"
     "\n"
     "Without --ca (and --pin or --insecure): ca.crt from $TLSCHAT_CERTS when it is set, else from\n"
@@ -48,7 +51,7 @@ static const char usage[] =
 
 enum {
     OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_SERVERNAME, OPT_PIN, OPT_INSECURE, OPT_PLAIN,
-    OPT_NICK, OPT_TIMEOUT, OPT_NO_RECONNECT, OPT_HELP, OPT_VERSION
+    OPT_NICK, OPT_TIMEOUT, OPT_NO_RECONNECT, OPT_HELP, OPT_VERSION, OPT_NO_COLOR
 };
 
 static const struct option longopts[] = {
@@ -64,6 +67,7 @@ static const struct option longopts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-reconnect", no_argument, NULL, OPT_NO_RECONNECT},
     {"quiet", no_argument, NULL, 'q'},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     ARGS_TLS_LONGOPTS,
@@ -116,6 +120,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
             break;
         case 'q': o->quiet = 1; break;
         case OPT_NO_RECONNECT: o->reconnect = 0; break;
+        case OPT_NO_COLOR: o->no_color = 1; break;
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschat %s\n", TLSCHAT_VERSION); return 1;
         default:

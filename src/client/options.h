@@ -14,6 +14,7 @@ struct client_options {
     const char *message;    /* -m: send this one line, then close */
     int plain;
     int quiet;
+    int no_color;           /* --no-color: the terminal interface in one colour */
     int timeout_s;
     int reconnect;          /* come back after a lost connection (--no-reconnect: 0) */
     struct tls_config tls;

@@ -267,15 +267,21 @@ static int load_crl(const struct tls *t, SSL_CTX *ctx, char *warn, size_t warnle
 static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
 {
     char warning[sizeof t->crl_warning] = "";
-    SSL_CTX *ctx = SSL_CTX_new(t->server ? TLS_server_method() : TLS_client_method());
+    SSL_CTX *ctx = SSL_CTX_new(t->dtls ? (t->server ? DTLS_server_method() : DTLS_client_method())
+                                       : (t->server ? TLS_server_method() : TLS_client_method()));
     if (!ctx) {
         set_err(err, errlen, "cannot make a TLS context: %s", ERR_reason_error_string(ERR_get_error()));
         return NULL;
     }
     SSL_CTX_set_app_data(ctx, t);
-    SSL_CTX_set_min_proto_version(ctx, t->min_version == TLS_V1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
-    if (t->max_version)
-        SSL_CTX_set_max_proto_version(ctx, t->max_version == TLS_V1_2 ? TLS1_2_VERSION : TLS1_3_VERSION);
+    if (t->dtls) {
+        if (tls_dtls_setup(t, ctx, err, errlen) < 0)
+            goto fail;
+    } else {
+        SSL_CTX_set_min_proto_version(ctx, t->min_version == TLS_V1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
+        if (t->max_version)
+            SSL_CTX_set_max_proto_version(ctx, t->max_version == TLS_V1_2 ? TLS1_2_VERSION : TLS1_3_VERSION);
+    }
     /* TLS 1.2: forward secrecy and AEAD only. TLS 1.3 suites are all fine. */
     SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
@@ -286,6 +292,10 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         SSL_CTX_set_block_padding(ctx, t->pad);
     if (t->keylog)
         SSL_CTX_set_keylog_callback(ctx, keylog_line);
+    if (tls_alpn_setup(ctx, t->server) < 0) {
+        set_err(err, errlen, "cannot set the application protocol (ALPN) %s: out of memory", TLS_ALPN);
+        goto fail;
+    }
 
     if (t->server) {
         if (load_cert_and_key(t, ctx, t->cert_file, t->key_file, err, errlen) < 0)
@@ -305,7 +315,8 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         /* Clients that come back after a dropped connection resume with a
          * TLS 1.3 ticket: keys of our own, rotated, short-lived, no 0-RTT,
          * no TLS 1.2 resumption (tls_tickets.c). */
-        tls_tickets_server_setup(t, ctx);
+        if (!t->dtls)
+            tls_tickets_server_setup(t, ctx);
         memcpy(t->crl_warning, warning, sizeof warning);
     } else {
         if (t->cert_file && load_cert_and_key(t, ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
@@ -348,6 +359,7 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     t->max_version = cfg->max_version;
     t->pad = cfg->pad;
     t->resume_sessions = cfg->resume_sessions;
+    t->dtls = cfg->dtls;
     t->words = cfg->words ? *cfg->words : tls_no_words;
     if (tls_version_check(cfg->min_version, cfg->max_version, err, errlen) < 0 ||
         tls_pad_check(cfg->pad, err, errlen) < 0)

@@ -171,6 +171,13 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
         /* tlschatd's way of turning a connection away before the handshake */
         set_err(err, errlen, "the server refused the connection (access denied), as tlschatd does when this "
                              "address has too many connections: close some, or try again later");
+    } else if (server && reason == SSL_R_NO_APPLICATION_PROTOCOL) {
+        /* tls_alpn.c refused it: the client offered ALPN, but not ours. */
+        set_err(err, errlen, "the client asked for another application protocol (ALPN), not %s: it is not a "
+                             "tlschat client, so it was refused (no_application_protocol alert)", TLS_ALPN);
+    } else if (!server && reason == SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL) {
+        set_err(err, errlen, "the server does not speak %s, the application protocol (ALPN) this client offered: "
+                             "is it a tlschat server, on the right port?", TLS_ALPN);
     } else if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE) {
         set_err(err, errlen, "%s gave up on the handshake (%s): %s", peer, ERR_reason_error_string(e),
                 server ? "it may not trust this server's certificate (--pin or --ca on its side)"

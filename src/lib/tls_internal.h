@@ -28,6 +28,8 @@ struct tls { /* one configured context */
     int insecure;
     int min_version, max_version;
     size_t pad;
+    int dtls;                              /* a DTLS 1.2 context (tls_dtls.c) */
+    unsigned char cookie_secret[32];       /* DTLS server: keys the cookies, random per context */
     FILE *keylog; /* NSS key log, opened once, shared by every session */
     struct tls_words words;
     char verified_by[300];
@@ -61,6 +63,15 @@ void tls_tickets_client_setup(struct tls *t, SSL_CTX *ctx);
 /* Client: offer the kept session on ssl (once). */
 void tls_tickets_offer(struct tls *t, SSL *ssl);
 int tls_session_resumed(SSL *ssl);
+
+/* ALPN (tls_alpn.c): a client offers TLS_ALPN; a server selects it, serves a
+ * client that offers nothing and refuses one that offers only other protocols.
+ * 0, or -1 when OpenSSL fails. */
+int tls_alpn_setup(SSL_CTX *ctx, int server);
+
+/* DTLS (tls_dtls.c): DTLS 1.2 only, and on a server the cookie exchange with
+ * a new random secret. 0, or -1 with a sentence in err. */
+int tls_dtls_setup(struct tls *t, SSL_CTX *ctx, char *err, size_t errlen);
 
 /* "sha256:..." of DER bytes (a certificate). */
 void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_t buflen);

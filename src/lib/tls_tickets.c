@@ -79,8 +79,8 @@ static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EV
                          EVP_MAC_CTX *hctx, int enc)
 {
     struct tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-    if (!t || SSL_version(ssl) < TLS1_3_VERSION)
-        return 0; /* TLS 1.2: no resumption */
+    if (!t || SSL_version(ssl) != TLS1_3_VERSION)
+        return 0; /* TLS 1.2 and DTLS 1.2: no resumption */
     if (enc) {
         struct tls_ticket_key *k = current_key(t);
         if (!k->ok || getrandom(iv, EVP_MAX_IV_LENGTH, 0) != EVP_MAX_IV_LENGTH)

@@ -69,7 +69,8 @@ class Installed(Case):
     def test_files_are_installed(self):
         for path, mode in [("bin/tlschatd", 0o755), ("bin/tlschat", 0o755), ("bin/tlschat-gen-certs", 0o755),
                            ("bin/tlschat-show-cert", 0o755), ("share/man/man1/tlschatd.1", 0o644),
-                           ("share/man/man1/tlschat.1", 0o644), ("lib/systemd/system/tlschatd.service", 0o644)]:
+                           ("share/man/man1/tlschat.1", 0o644), ("lib/systemd/system/tlschatd.service", 0o644),
+                           ("lib/wireshark/plugins/tlschat.lua", 0o644)]:
             full = os.path.join(self.prefix, path)
             self.assertTrue(os.path.isfile(full), path)
             self.assertEqual(stat.S_IMODE(os.stat(full).st_mode), mode, path)
@@ -145,6 +146,24 @@ class Installed(Case):
 
 
 class InstallDestdir(Case):
+    def test_wireshark_loads_the_dissector_from_a_home_prefix(self):
+        """make install PREFIX=~/.local puts tlschat.lua into Wireshark's personal Lua plugin folder"""
+        if not have("tshark"):
+            self.skipTest("tshark is not installed (scripts/install-deps.sh installs it)")
+        r = subprocess.run(["tshark", "-v"], capture_output=True, text=True, timeout=60)
+        if "with Lua" not in r.stdout:
+            self.skipTest("this tshark is built without Lua, so it loads no Lua dissector")
+        home = tempfile.mkdtemp(prefix="tlschat-home-")
+        self.addCleanup(shutil.rmtree, home, True)
+        r = make_install(os.path.join(home, ".local"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        env = {**CLEAN, "HOME": home}
+        rc, out, err = run_in(home, ["tshark", "-G", "folders"], env)
+        self.assertIn(os.path.join(home, ".local/lib/wireshark/plugins"), out)
+        rc, out, err = run_in(home, ["tshark", "-G", "fields"], env, timeout=120)
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"(?m)^F\tNick\ttlschat\.nick\t")
+
     def test_make_install_with_prefix_and_destdir(self):
         dest = tempfile.mkdtemp(prefix="tlschat-install-")
         self.addCleanup(shutil.rmtree, dest, True)
@@ -152,7 +171,8 @@ class InstallDestdir(Case):
         self.assertEqual(r.returncode, 0, r.stderr)
         root = os.path.join(dest, "opt/tc")
         for path in ("bin/tlschatd", "bin/tlschat", "bin/tlschat-gen-certs", "bin/tlschat-show-cert",
-                     "share/man/man1/tlschatd.1", "lib/systemd/system/tlschatd.service"):
+                     "share/man/man1/tlschatd.1", "lib/systemd/system/tlschatd.service",
+                     "lib/wireshark/plugins/tlschat.lua"):
             self.assertTrue(os.path.isfile(os.path.join(root, path)), path)
         with open(os.path.join(root, "lib/systemd/system/tlschatd.service")) as f:
             self.assertIn("ExecStart=/opt/tc/bin/tlschatd ", f.read())

@@ -47,7 +47,7 @@ watch_run() {
         >"$work/$name.out" 2>"$work/$name.err" &
     pid=$!
     bg_pids+=("$pid")
-    end=$((SECONDS + 60))
+    end=$((SECONDS + 240))
     while pid_running "$pid"; do
         # Every descendant of $pid, with its command line.
         ps -e -o pid=,ppid=,args= | awk -v top="$pid" '
@@ -64,7 +64,7 @@ watch_run() {
             sent=1
         fi
         if ((SECONDS >= end)); then
-            not_ok "$name: capture.sh finished within 60 s"
+            not_ok "$name: capture.sh finished within 240 s"
             stop_pid --name capture.sh "$pid" TERM 10
             rc=$?
             break
@@ -210,6 +210,14 @@ else
     not_ok "usage error --tls 1.2 --pad 256: padding is TLS 1.3 only, status 2" "exit $rc" "$(cat "$work/usage.err")"
 fi
 
+"$CAPTURE" --udp --mode chat --dir "$work/usage.out" >"$work/usage.stdout" 2>"$work/usage.err"
+rc=$?
+if [[ $rc == 2 ]] && grep -q -- '--udp runs the tutorials' "$work/usage.err" && [[ ! -e $work/usage.out ]]; then
+    ok "usage error --udp --mode chat: the UDP example has no chat mode, status 2"
+else
+    not_ok "usage error --udp --mode chat: the UDP example has no chat mode, status 2" "exit $rc" "$(cat "$work/usage.err")"
+fi
+
 TSHARK=/nonexistent/tshark "$CAPTURE" --dir "$work/notshark" >/dev/null 2>"$work/notshark.err"
 rc=$?
 if [[ $rc == 2 ]] && grep -q 'apt-get install tshark' "$work/notshark.err" && [[ $(wc -l <"$work/notshark.err") == 1 ]]; then
@@ -349,6 +357,10 @@ done
 for f in plain.pcapng tls.pcapng keys.log tls-decrypted.pcapng; do
     check "echo run: made $f" test -s "$out/$f"
 done
+is_png() { [[ $(head -c 8 "$1" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]; }
+check "echo run: made compare.png, a PNG picture" is_png "$out/compare.png"
+check "echo run: compare.png belongs to the user who ran sudo" test "$(stat -c %u:%g "$out/compare.png")" = "$nobody_owner"
+check "echo output: names compare.png and its padded third run" grep -q 'compare.png: .*with --pad 256' "$work/echo.out"
 check "echo run: keys.log holds TLS 1.3 traffic secrets" grep -q '^CLIENT_TRAFFIC_SECRET_0 ' "$out/keys.log"
 check "echo run: keys.log is readable by its owner only" test "$(stat -c %a "$out/keys.log")" = 600
 port=$(tls_port_of echo)
@@ -406,6 +418,14 @@ else
 fi
 certs_seen() { tshark -n -r "$1" -d "tcp.port==$2,tls" -Y tls.handshake.certificate 2>/dev/null | wc -l; }
 check "echo run (TLS 1.3): no certificate in clear in tls.pcapng" test "$(certs_seen "$out/tls.pcapng" "$port")" = 0
+# ALPN: the ClientHello offers tlschat/1 in clear; TLS 1.3 encrypts the server's choice.
+alpn_of() { # FILE PORT HANDSHAKE-TYPE
+    tshark -n -r "$1" -d "tcp.port==$2,tls" -Y "tls.handshake.type == $3" -T fields \
+        -e tls.handshake.extensions_alpn_str 2>/dev/null | sort -u
+}
+check "echo run: the ClientHello offers ALPN tlschat/1, in clear" test "$(alpn_of "$out/tls.pcapng" "$port" 1)" = tlschat/1
+check "echo output: names the ALPN offered among what TLS does not hide" \
+    grep -q 'application protocol the client asked for (ALPN, in the ClientHello): tlschat/1' "$work/echo.out"
 check_clean echo "echo run"
 
 # ---------------------------------------------------------------------------
@@ -422,6 +442,9 @@ else
     ok "TLS 1.2 run: the secret is not in tls.pcapng"
 fi
 check "TLS 1.2 output: says the certificate went in clear" grep -q 'the server certificate: IN CLEAR' "$work/tls12.out"
+check "TLS 1.2 run: the ServerHello selects ALPN tlschat/1, in clear" test "$(alpn_of "$out/tls.pcapng" "$port" 2)" = tlschat/1
+check "TLS 1.2 output: says the server's ALPN choice went in clear" \
+    grep -q "the server's choice, in the ServerHello, also in clear: tlschat/1" "$work/tls12.out"
 check_clean tls12 "TLS 1.2 run"
 
 # ---------------------------------------------------------------------------
@@ -469,6 +492,41 @@ else
         "got '$hi_len', '$secret_len' and '$long_len'"
 fi
 check "chat output: says the lengths are hidden" grep -q 'hidden by --pad 256' "$work/chat.out"
+check "chat --pad run: made compare.png, with an unpadded third run" is_png "$out/compare.png"
+check "chat output: names compare.png and its unpadded third run" grep -q 'compare.png: .*without padding' "$work/chat.out"
+
+# The dissector (scripts/tlschat.lua) reads both captures as a chat: every
+# line alice said reaches bob as "<alice> LINE", and the filter on her nick
+# finds each of them, in clear and decrypted.
+if tshark -v 2>/dev/null | grep -q 'with Lua'; then
+    plain_port=$(sed -n 's/^  plaintext: tlschatd --plain on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/chat.out")
+    lua=$root/scripts/tlschat.lua
+    said_by_alice() { # FILE DECODE-AS: the texts of the server's lines with nick alice
+        tshark -n -r "$1" -X "lua_script:$lua" -d "$2" -Y 'tlschat.nick == "alice"' -T fields \
+            -E occurrence=a -E aggregator='|' -e tlschat.direction -e tlschat.kind -e tlschat.text 2>/dev/null |
+            awk -F '\t' '{ n = split($1, d, "|"); split($2, k, "|"); split($3, t, "|")
+                for (i = 1; i <= n; i++) if (d[i] == "server -> client" && k[i] == "chat") print t[i] }'
+    }
+    long_line="A line of exactly one hundred characters: its record is far longer than the one that carried the hi."
+    want=$(printf '%s\n' hi "$secret2" "$long_line")
+    got=$(said_by_alice "$out/plain.pcapng" "tcp.port==$plain_port,tlschat")
+    if [[ $got == "$want" ]]; then
+        ok "dissector, plain.pcapng: tlschat.nick == \"alice\" gives each of her lines, with its text"
+    else
+        not_ok "dissector, plain.pcapng: tlschat.nick == \"alice\" gives each of her lines, with its text" "got: $got"
+    fi
+    got=$(said_by_alice "$out/tls-decrypted.pcapng" "tcp.port==$port,tls")
+    if [[ $got == "$want" ]]; then
+        ok "dissector, tls-decrypted.pcapng: found by ALPN, tlschat.nick == \"alice\" gives each of her lines"
+    else
+        not_ok "dissector, tls-decrypted.pcapng: found by ALPN, tlschat.nick == \"alice\" gives each of her lines" "got: $got"
+    fi
+    got=$(said_by_alice "$out/tls.pcapng" "tcp.port==$port,tls")
+    check "dissector, tls.pcapng without keys: no chat line can be read" test -z "$got"
+    check "chat output: prints the dissector's tshark commands" grep -qF -- "-X lua_script:" "$work/chat.out"
+else
+    skip "the dissector on the real captures" "this tshark is built without Lua (Debian's is built with it)"
+fi
 
 kept=$(sed -n 's/^  stop them with: kill \([0-9][0-9]*\) \([0-9][0-9]*\)$/\1 \2/p' "$work/chat.out")
 read -r kept1 kept2 <<<"$kept"
@@ -484,6 +542,63 @@ else
         "$(tail -n 15 "$work/chat.out")" "$(tail -n 8 "$out"/tlschatd-*.log 2>&1)"
 fi
 check_clean chat "chat run, once the kept servers are stopped"
+
+# ---------------------------------------------------------------------------
+# --udp: the tutorials' UDP example, plain UDP and DTLS 1.2.
+
+secret3="udp secret $$ for the datagrams"
+out=$work/udp.tmp/out
+watch_run udp --udp --dir "$out" --message "$secret3"
+expect_rc "UDP run: exits 0" 0 udp
+for f in udp-plain.pcapng dtls.pcapng dtls-keys.log dtls-decrypted.pcapng; do
+    check "UDP run: made $f" test -s "$out/$f"
+done
+check "UDP run: dtls-keys.log is readable by its owner only" test "$(stat -c %a "$out/dtls-keys.log")" = 600
+dtls_port=$(sed -n 's/^  DTLS 1\.2: *udp-server --dtls on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/udp.out")
+check "UDP run: reports the DTLS port" test -n "$dtls_port"
+secret3_hex=$(hex_of "$secret3")
+udp_payloads() { tshark -n -r "$1" -Y udp -T fields -e udp.payload 2>/dev/null; }
+if udp_payloads "$out/udp-plain.pcapng" | grep -q "$secret3_hex"; then
+    ok "udp-plain.pcapng: tshark reads the secret in a datagram"
+else
+    not_ok "udp-plain.pcapng: tshark reads the secret in a datagram"
+fi
+if grep -aqF -- "$secret3" "$out/dtls.pcapng" || udp_payloads "$out/dtls.pcapng" | grep -q "$secret3_hex"; then
+    not_ok "dtls.pcapng: the secret is nowhere, in the bytes or the datagrams"
+else
+    ok "dtls.pcapng: the secret is nowhere, in the bytes or the datagrams"
+fi
+dtls_data() { # FILE [TSHARK OPTIONS]: the decrypted DTLS application data
+    local f=$1
+    shift
+    tshark -n -r "$f" -d "udp.port==$dtls_port,dtls" "$@" -Y data -T fields -e data.data 2>/dev/null
+}
+if dtls_data "$out/dtls.pcapng" -o tls.keylog_file: | grep -q "$secret3_hex"; then
+    not_ok "dtls.pcapng: without the key log tshark decrypts nothing"
+else
+    ok "dtls.pcapng: without the key log tshark decrypts nothing"
+fi
+if dtls_data "$out/dtls-decrypted.pcapng" | grep -q "$secret3_hex"; then
+    ok "dtls-decrypted.pcapng: tshark reads the secret with no key log option"
+else
+    not_ok "dtls-decrypted.pcapng: tshark reads the secret with no key log option"
+fi
+if dtls_data "$out/dtls.pcapng" -o "tls.keylog_file:$out/dtls-keys.log" | grep -q "$secret3_hex"; then
+    ok "dtls.pcapng + dtls-keys.log: tshark -o tls.keylog_file: reads the secret"
+else
+    not_ok "dtls.pcapng + dtls-keys.log: tshark -o tls.keylog_file: reads the secret"
+fi
+# The cookie exchange: the server's first answer is a HelloVerifyRequest, and
+# its certificate comes only after the second ClientHello.
+hs_order=$(tshark -n -r "$out/dtls.pcapng" -d "udp.port==$dtls_port,dtls" -Y dtls.handshake.type -T fields \
+    -E occurrence=a -E aggregator=, -e dtls.handshake.type 2>/dev/null | tr '\n' ',' | cut -d, -f1-4)
+check "DTLS run: ClientHello, HelloVerifyRequest (the cookie), ClientHello again, then ServerHello" \
+    test "$hs_order" = "1,3,1,2"
+check "UDP output: shows the secret in the plain run and the cookie" \
+    grep -q 'HelloVerifyRequest (the cookie)' "$work/udp.out"
+check "UDP output: reads the secret back from the decrypted run" grep -qF -- "$secret3\n" "$work/udp.out"
+check "UDP output: warns to delete dtls-keys.log" grep -q 'WARNING: .*dtls-keys.log' "$work/udp.out"
+check_clean udp "UDP run"
 
 # ---------------------------------------------------------------------------
 # A failure half-way: the TLS port is taken, after the plaintext server has

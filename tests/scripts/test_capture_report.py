@@ -154,6 +154,14 @@ class RealRuns(unittest.TestCase):
         """real run, a UTF-8 message: its bytes pass through, widths count bytes"""
         self.check_fixture("utf8")
 
+    def test_alpn_tls13(self):
+        """real run with ALPN, TLS 1.3: the ClientHello offers tlschat/1 in clear"""
+        self.check_fixture("alpn-tls13")
+
+    def test_alpn_tls12(self):
+        """real run with ALPN, TLS 1.2: the offer and the ServerHello's choice in clear"""
+        self.check_fixture("alpn-tls12")
+
 
 class SideBySide(unittest.TestCase):
     def test_one_record_per_segment(self):
@@ -249,6 +257,16 @@ class Sections(unittest.TestCase):
             "  - the protocol version and cipher: TLS 1.3, TLS_AES_256_GCM_SHA384",
             "  - the server certificate: not visible here, TLS 1.3 encrypts it;",
         ])
+
+    def test_alpn_none_offered(self):
+        """ALPN recorded but not offered: said so; not recorded (older runs): not mentioned"""
+        facts = [syn_line(CLIENT, TLS_PORT) + "\t",
+                 hello_line(CLIENT, TLS_PORT, [1], sni="localhost", supported="0x0304,0x0303",
+                            version="0x0303", suites="0x1302") + "\t",
+                 hello_line(TLS_PORT, CLIENT, [2], supported="0x0304", version="0x0303", suites="0x1302") + "\t"]
+        self.assertIn("  - the application protocol (ALPN, in the ClientHello): none offered",
+                      section(report(facts=facts), 4))
+        self.assertFalse([line for line in section(report(), 4) if "ALPN" in line])
 
     def test_no_sni(self):
         """what TLS does not hide: a ClientHello without SNI says none was sent"""
