@@ -14,9 +14,10 @@
 
 static uint64_t add(struct history *h, const char *text, uint64_t now, uint64_t except, uint64_t only)
 {
-    char line[64];
+    char line[128];
     uint64_t seq = history_next_seq(h);
     int n = snprintf(line, sizeof line, "#%llu %s", (unsigned long long)seq, text);
+    assert_true(n > 0 && (size_t)n < sizeof line);
     struct msg *m = msg_new(line, (size_t)n);
     assert_non_null(m);
     history_add(h, seq, m, now, except, only);
