@@ -11,11 +11,13 @@
 #define MAKE_CERTS_COMMAND "tlschat-gen-certs"
 #define SHOW_CERT_COMMAND  "tlschat-show-cert"
 #define ADD_NAME_COMMAND   "tlschat-gen-certs --san"
+#define RENEW_COMMAND      "tlschat-gen-certs --renew"
 #else
 #define GEN_CERTS_COMMAND  "scripts/gen-certs.sh"
 #define MAKE_CERTS_COMMAND "scripts/gen-certs.sh or 'make certs'"
 #define SHOW_CERT_COMMAND  "scripts/show-cert.sh"
 #define ADD_NAME_COMMAND   "scripts/gen-certs.sh --san"
+#define RENEW_COMMAND      "scripts/gen-certs.sh --renew"
 #endif
 
 #endif

@@ -27,6 +27,7 @@ struct tls_words {
     const char *make_certs; /* "scripts/gen-certs.sh or 'make certs'" */
     const char *show_cert;  /* "scripts/show-cert.sh" */
     const char *add_name;   /* how to add a name to the certificate: "gen-certs.sh --san" */
+    const char *renew;      /* how to renew it with the same key: "gen-certs.sh --renew" */
 };
 
 struct tls_config {
@@ -35,7 +36,9 @@ struct tls_config {
     const char *ca_file;        /* client: CA that signs the server */
     const char *client_ca_file; /* server: require client certificates from this CA */
     const char *crl_file;       /* server, with client_ca_file: refuse the client certificates it revokes */
-    const char *pin;            /* client: "sha256:HEX" of the server certificate */
+    const char *pin;            /* client: "sha256:HEX" of the server certificate or of its public key (SPKI) */
+    int verify_later;           /* client: no CA, no pin: the program checks the server's public key itself
+                                 * after the handshake and before it sends a byte (known hosts) */
     const char *keylog_file;    /* NSS key log; NULL: $SSLKEYLOGFILE unless ignore_env */
     int ignore_env;             /* do not read SSLKEYLOGFILE */
     int insecure;               /* client: no verification at all (warned about) */
@@ -57,7 +60,14 @@ struct tls_summary {
     char fingerprint[80]; /* "sha256:<64 hex>", "" without a certificate */
     int verified;         /* the peer certificate was checked and passed (chain or pin) */
     int resumed;          /* resumed from a ticket: no new certificate check, the first one's holds */
+    char spki[80];        /* "sha256:<64 hex>" of the public key (SubjectPublicKeyInfo), "" without one */
+    unsigned char spki_sha256[TLS_SHA256_LEN];
+    char key_type[40];    /* "ECDSA P-256", "RSA 3072 bit", "ED25519" */
+    char not_after[40];   /* the certificate's expiry, as OpenSSL prints it */
+    int pin_matched;      /* client with a pin: TLS_PIN_CERT or TLS_PIN_SPKI (what it named), else 0 */
 };
+
+enum { TLS_PIN_CERT = 1, TLS_PIN_SPKI = 2 };
 
 void tls_config_init(struct tls_config *cfg);
 
@@ -78,6 +88,18 @@ const char *tls_keylog_warning(const struct tls *t);
 /* With a CRL that has expired or expires within 30 days (as last loaded): the
  * warning a person must see (the program prints it), else NULL. */
 const char *tls_crl_warning(const struct tls *t);
+
+/* Server: the certificate expires within 30 days, or has expired (as last
+ * loaded): the warning a person must see (the program prints it), else NULL. */
+const char *tls_cert_warning(const struct tls *t);
+
+/* Server: the facts of its own certificate (as last loaded), for a person to
+ * read out: subject, fingerprints, key type. 0, or -1 without one. */
+int tls_own_summary(const struct tls *t, struct tls_summary *s);
+
+/* The facts of the first certificate in a PEM (or DER) file, as above. 0, or
+ * -1 with a sentence in err. */
+int tls_cert_file_summary(const char *path, struct tls_summary *s, char *err, size_t errlen);
 
 /* How the client verifies the server, for the connect line: "CA certs/ca.crt",
  * "pin sha256:...", or "NOTHING (--insecure)". */

@@ -96,6 +96,9 @@ Options:
   --days N             validity of server and client certificates, 1-397 (default 397);
                        the CA is valid for 3650 days
   --no-server          do not make or remake the server certificate
+  --renew              issue the server certificate anew (new validity, same key, same
+                       CN and names, plus any --san): pins of its public key and the
+                       known hosts of tlschat stay valid; then reload tlschatd (SIGHUP)
   --revoke NAME        revoke client-NAME.crt (repeatable): record it in the CA's database
                        (index.txt, crlnumber) and write crl.pem anew; makes nothing else
   --crl                write crl.pem anew (it is valid for $CRL_DAYS days: refresh it before it
@@ -110,6 +113,7 @@ Examples:
   $me --san chat.example.lan --san 192.168.1.20
   $me --client alice --client bob      # the server certificate is kept
   $me --revoke alice                   # then: kill -HUP the tlschatd running with --crl
+  $me --renew                          # before server.crt expires; then kill -HUP tlschatd
   sudo $me --dir /etc/tlschat --san chat.example.lan   # for the service
 
 Exit status: 0 success, 1 failure, 2 usage error.
@@ -264,6 +268,7 @@ sans=()
 clients=()
 revokes=()
 crl_only=0
+renew=0
 
 # need_arg OPTION COUNT: the option needs a value.
 need_arg() {
@@ -327,6 +332,10 @@ while (($# > 0)); do
             make_server=0
             shift
             ;;
+        --renew)
+            renew=1
+            shift
+            ;;
         --force)
             force=1
             shift
@@ -371,6 +380,28 @@ add_san() {
     done
     san_entries+=("$entry")
 }
+
+# --renew: the names of the certificate in place, for a new one with its key.
+if ((renew)); then
+    ((make_server)) || usage_error "--renew and --no-server contradict each other; drop one"
+    ((force == 0)) || usage_error "--renew keeps the server key and --force replaces it; give one of them"
+    ((${#revokes[@]} == 0 && crl_only == 0)) || usage_error "--revoke and --crl run apart from --renew"
+    [[ -f $dir/server.crt && ! -L $dir/server.crt && -f $dir/server.key && ! -L $dir/server.key ]] ||
+        die 1 "there is no server.crt and server.key in '$dir' to renew; make them first with $me, or name the directory with --dir."
+    old_subject=$(openssl x509 -in "$dir/server.crt" -noout -subject -nameopt RFC2253 2>/dev/null) ||
+        die 1 "'$dir/server.crt' is not a certificate openssl can read; remake it with $me --force."
+    if ((cn_set == 0)) && [[ $old_subject =~ (^subject=|,)CN=([^,]+) ]]; then
+        cn=${BASH_REMATCH[2]}
+    fi
+    old_sans=$(openssl x509 -in "$dir/server.crt" -noout -ext subjectAltName 2>/dev/null | sed -n '2,$p' | tr ',' '\n' |
+        sed 's/^[[:space:]]*//') || old_sans=
+    while IFS= read -r e; do
+        case $e in
+            DNS:*) sans+=("${e#DNS:}") ;;
+            "IP Address:"*) sans+=("${e#IP Address:}") ;;
+        esac
+    done <<<"$old_sans"
+fi
 
 if ((make_server)); then
     [[ -n $cn ]] || usage_error "--cn needs a non-empty host name or IP address"
@@ -446,7 +477,7 @@ ca_key=$dir/ca.key
 # Adding clients never touches an existing server certificate (nor its --san
 # names): a run with --client and without --cn, --san or --force keeps it.
 kept_server=0
-if ((make_server && ${#sans[@]} == 0 && cn_set == 0 && force == 0)) &&
+if ((make_server && ${#sans[@]} == 0 && cn_set == 0 && force == 0 && renew == 0)) &&
     [[ -e $dir/server.crt && -e $dir/server.key && -e $ca_crt && -e $ca_key ]]; then
     make_server=0
     kept_server=1

@@ -12,11 +12,13 @@ set -euo pipefail
 # man-db to read the installed man pages, systemd for systemd-analyze (the
 # service unit's test; nothing is started); make lint: cppcheck, clang-tidy;
 # make fuzz: clang with its libFuzzer runtime (libclang-rt-dev), and
-# llvm-symbolizer (llvm) for readable stack traces when it finds a bug.
+# llvm-symbolizer (llvm) for readable stack traces when it finds a bug;
+# qrencode: the join QR code (show-cert.sh --qr, tlschatd --qr), zbar-tools to
+# read it back in the tests.
 pkgs=(gcc make pkg-config libssl-dev libcmocka-dev libncurses-dev openssl ca-certificates python3
       python3-matplotlib tmux
       tshark wireshark-common procps util-linux iproute2 man-db systemd cppcheck clang-tidy
-      clang libclang-rt-dev llvm)
+      clang libclang-rt-dev llvm qrencode zbar-tools)
 case "${1:-}" in
     --bench) pkgs+=(ncat socat stunnel4) ;;
     "") ;;

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
-# show-cert.sh FILE - print the facts about a certificate that matter for tlschat:
-# subject, issuer, SANs, validity, key type and the SHA-256 fingerprint in the
-# form the client's --pin option takes (sha256:<64 lowercase hex>, the SHA-256
-# of the DER certificate). Reads PEM or DER; for a PEM file holding a chain,
-# the first certificate is shown.
+# show-cert.sh [--qr HOST[:PORT]] FILE - print the facts about a certificate that
+# matter for tlschat: subject, issuer, SANs, validity, key type, the SHA-256
+# fingerprint of the certificate and of its public key (SubjectPublicKeyInfo),
+# both in the form the client's --pin option takes (sha256:<64 lowercase hex>),
+# and the words of the key to read aloud. The words (and the public-key pin
+# checked against openssl's) come from tlschat --show-cert, the one
+# implementation tlschatd and tlschat share. --qr draws the join address
+# tlschat://HOST:PORT/?pin=sha256:<public key> as a QR code (qrencode).
+# Reads PEM or DER; for a PEM file holding a chain, the first certificate is shown.
 # `make install` installs it as the command tlschat-show-cert.
 set -euo pipefail
 
@@ -12,25 +16,33 @@ prog=show-cert
 
 # make install sets this to 1 in its copy, the command tlschat-show-cert.
 installed=0
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if ((installed)); then
     me=tlschat-show-cert
+    tlschat_cmd=$script_dir/tlschat
     gen_cmd=tlschat-gen-certs
     # shellcheck disable=SC2088  # the tilde is shown to the user, not expanded
     example='~/.config/tlschat/server.crt'
 else
     me=$0
+    tlschat_cmd=$script_dir/../build/tlschat
     gen_cmd=scripts/gen-certs.sh
     example=certs/server.crt
 fi
 
 usage() {
     cat <<EOF
-Usage: $me FILE
+Usage: $me [--qr HOST[:PORT]] FILE
 
 Print the subject, issuer, subject alternative names, validity, key type and
-SHA-256 fingerprint of the certificate in FILE (PEM or DER). The fingerprint line,
-  SHA-256 fingerprint: sha256:<64 lowercase hex>
-gives the value for: tlschat --pin sha256:<hex> HOST
+SHA-256 fingerprints of the certificate in FILE (PEM or DER):
+  SHA-256 fingerprint: sha256:<64 lowercase hex>   the certificate (changes when renewed)
+  Public-key pin:      sha256:<64 lowercase hex>   its public key (survives a renewal
+                                                   with the same key: gen-certs --renew)
+  words: NNNNN NNNNN NNNNN NNNNN NNNNN             the key's words, to compare aloud
+Either sha256 value is taken by: tlschat --pin sha256:<hex> HOST
+  --qr HOST[:PORT]  also print the join address tlschat://HOST:PORT/?pin=sha256:<key>
+                    and draw it as a QR code (needs qrencode); PORT defaults to 8443
 Example: $me $example
 
 Exit status: 0 success, 1 openssl failure, 2 usage error or FILE is not a certificate.
@@ -44,10 +56,16 @@ die() {
     exit "$status"
 }
 
+qr=
 case ${1:-} in
     -h | --help)
         usage
         exit 0
+        ;;
+    --qr)
+        (($# >= 2)) || die 2 "--qr needs the HOST (and :PORT) people join by, e.g. --qr 192.168.1.20:8443."
+        qr=$2
+        shift 2
         ;;
 esac
 if (($# != 1)); then
@@ -140,3 +158,38 @@ printf 'Not before:  %s\n' "$not_before"
 printf 'Not after:   %s (%s)\n' "$not_after" "$status"
 printf 'Key type:    %s\n' "$key_type"
 printf 'SHA-256 fingerprint: sha256:%s\n' "$fingerprint"
+
+# The public key's pin, by openssl; the words, by tlschat (which must agree on the pin).
+spki=$(openssl x509 -pubkey -noout <<<"$pem" | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r) ||
+    die 1 "openssl could not compute the public-key pin of '$file'."
+spki=${spki%% *}
+spki=${spki,,}
+[[ $spki =~ ^[0-9a-f]{64}$ ]] || die 1 "openssl gave an unexpected public-key pin for '$file'."
+printf 'Public-key pin:      sha256:%s\n' "$spki"
+words="(unknown: build tlschat, whose --show-cert computes them)"
+if [[ -x $tlschat_cmd ]] && facts=$("$tlschat_cmd" --show-cert /dev/stdin <<<"$pem" 2>/dev/null); then
+    [[ $facts == *"public-key pin: sha256:$spki"* ]] ||
+        die 1 "tlschat and openssl disagree on the public-key pin of '$file'; report this as a bug."
+    words=$(sed -n 's/^words: //p' <<<"$facts")
+fi
+printf 'words: %s\n' "$words"
+printf '(tlschat --pin takes either sha256 value; the public-key pin and the words survive a renewal with the same key, the fingerprint does not)\n'
+
+if [[ -n $qr ]]; then
+    host=$qr
+    port=8443
+    if [[ $qr =~ ^\[(.+)\]:([0-9]+)$ || $qr =~ ^([^:]+):([0-9]+)$ ]]; then
+        host=${BASH_REMATCH[1]}
+        port=${BASH_REMATCH[2]}
+    elif [[ $qr =~ ^\[(.+)\]$ ]]; then
+        host=${BASH_REMATCH[1]}
+    fi
+    [[ $host =~ ^[A-Za-z0-9._:%-]+$ ]] || die 2 "--qr '$qr' is not HOST or HOST:PORT; give e.g. --qr 192.168.1.20:8443."
+    ((port >= 1 && port <= 65535)) 2>/dev/null || die 2 "--qr '$qr' has a port outside 1-65535."
+    [[ $host == *:* ]] && host="[$host]"
+    uri="tlschat://$host:$port/?pin=sha256:$spki"
+    printf 'join: %s\n' "$uri"
+    command -v qrencode >/dev/null 2>&1 ||
+        die 1 "drawing the QR code needs the qrencode command (Debian: apt-get install qrencode); the join line above says the same."
+    qrencode -t UTF8 -m 2 -- "$uri" || die 1 "qrencode could not draw the join address."
+fi

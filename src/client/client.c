@@ -20,6 +20,7 @@
 #include "reconnect.h"
 #include "resume.h"
 #include "text.h"
+#include "trust.h"
 #include "tui.h"
 
 #define MAX_RECV_LINE (1 << 20)
@@ -52,6 +53,7 @@ struct session {
     int lost;            /* the connection was lost, not ended: come back */
     int last_was_error;  /* the server's last line was "! ...": a close after it is its verdict */
     char lost_why[320];
+    struct trust trust; /* who the server is, decided before a byte is sent */
     int tlschatd;           /* it welcomed us: it answers "close" with "closed" */
     int said_no;            /* a "! " line before any welcome: a refusal */
     uint64_t last_heard_ms; /* the server's last bytes */
@@ -204,9 +206,9 @@ static void print_connect_line(struct session *s)
                 o->host, o->port, conn_peer(s->conn));
         return;
     }
-    fprintf(stderr, "connected to %s:%s (%s): %s %s %s; server %s %s; verified by %s\n", o->host, o->port,
+    fprintf(stderr, "connected to %s:%s (%s): %s %s %s; server %s %s; verified by %s%s%s\n", o->host, o->port,
             conn_peer(s->conn), sum.version, sum.cipher, sum.group, sum.subject, sum.fingerprint,
-            tls_verified_by(s->tls));
+            s->trust.verified_by, o->verbose ? "; words " : "", o->verbose ? s->trust.words : "");
 }
 
 /* Returns 1 to go on, 0 when the session is over (status in *rc). */
@@ -339,7 +341,7 @@ static void read_input(struct session *s)
     if (n <= 0)
         queue_close(s);
     else
-        queue_out(s, buf, (size_t)n);
+        queue_out(s, buf, trust_filter_input(&s->trust, buf, (size_t)n, s->last_was_newline)); /* /whois-server */
 }
 
 /* conn's event bits as poll's, and back. */
@@ -499,7 +501,7 @@ static int come_back(struct session *s, int *rc)
 static void ui_line(void *ctx, const char *line, size_t len)
 {
     struct session *s = ctx;
-    if (s->input_done)
+    if (s->input_done || trust_local_command(&s->trust, line, len))
         return;
     queue_out(s, line, len);
     queue_out(s, "\n", 1);
@@ -560,7 +562,12 @@ int client_run(const struct client_options *o)
         return 1;
     }
     s.tls = tls;
-    start_ui(&s);
+    if (trust_check(o, s.conn, tls, &s.trust) < 0) { /* nothing sent yet */
+        conn_close(s.conn);
+        tls_free(tls);
+        return 1;
+    }
+    start_ui(&s); /* after the trust question, which is asked on the plain terminal */
     if (conn_cert_requested(s.conn))
         s.connect_line_due = 1; /* it may still refuse us: wait for its word */
     else

@@ -2,6 +2,7 @@
 /* tlschat: the chat client. */
 #include "client.h"
 #include "options.h"
+#include "trust.h"
 
 int main(int argc, char **argv)
 {
@@ -13,5 +14,9 @@ int main(int argc, char **argv)
         return 2;
     if (client_options_locate(&opt) < 0)
         return 1;
+    if (opt.show_cert)
+        return trust_show_cert(&opt);
+    if (opt.forget)
+        return trust_forget(&opt);
     return client_run(&opt);
 }

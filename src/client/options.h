@@ -4,6 +4,8 @@
 #define TLSCHAT_CLIENT_OPTIONS_H
 
 #include "certdir.h"
+#include "join_uri.h"
+#include "known_hosts.h"
 #include "tls.h"
 
 struct client_options {
@@ -15,6 +17,14 @@ struct client_options {
     int plain;
     int quiet;
     int no_color;           /* --no-color: the terminal interface in one colour */
+    int verbose;            /* -v: the words of the server's key in the connect line */
+    int tofu;               /* --tofu: remember an unknown server without asking */
+    const char *known_hosts_opt; /* --known-hosts FILE */
+    const char *forget;     /* --forget HOST[:PORT]: remove it from the known hosts, exit */
+    const char *show_cert;  /* --show-cert FILE: print its pins and words, exit */
+    const char *show_cert_host; /* and the join address for this host */
+    char known_hosts[KNOWN_HOSTS_PATH_MAX]; /* the known-hosts file in use */
+    struct join_uri uri;    /* HOST given as tlschat://HOST:PORT/?pin=... */
     int timeout_s;
     int reconnect;          /* come back after a lost connection (--no-reconnect: 0) */
     struct tls_config tls;
@@ -25,7 +35,9 @@ struct client_options {
 int client_options_parse(struct client_options *o, int argc, char **argv);
 
 /* Without --ca, --pin or --insecure, finds ca.crt in the certificate directory
- * (certdir.h). 0, or -1 when there is none (a sentence was printed). */
+ * (certdir.h); when there is none (and $TLSCHAT_CERTS does not name the one
+ * place to look), or with --known-hosts or --tofu, the server is checked
+ * against the known hosts. 0, or -1 (a sentence was printed). */
 int client_options_locate(struct client_options *o);
 
 #endif

@@ -64,7 +64,7 @@ struct tui {
     int dirty;
 };
 
-static const char *const commands[] = {"/nick", "/who", "/msg", "/quit", "/help"};
+static const char *const commands[] = {"/nick", "/who", "/msg", "/quit", "/help", "/whois-server"};
 
 int tui_wanted(void)
 {

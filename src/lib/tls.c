@@ -117,8 +117,9 @@ static int open_keylog(struct tls *t, const struct tls_config *cfg, char *err, s
     return 0;
 }
 
-/* Pin: the leaf must be the pinned certificate; with a pin and no CA, the pin
- * alone authenticates the server (as ssh's known_hosts does). */
+/* Pin: the leaf must be the pinned certificate, or carry the pinned public key
+ * (its SubjectPublicKeyInfo: survives a renewal with the same key); with a pin
+ * and no CA, the pin alone authenticates the server (as ssh's known_hosts does). */
 static int verify_cb(int ok, X509_STORE_CTX *store)
 {
     SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
@@ -129,10 +130,10 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
     if (X509_STORE_CTX_get_error_depth(store) != 0)
         return pin_only ? 1 : ok;
     X509 *leaf = X509_STORE_CTX_get_current_cert(store);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (!leaf || !X509_digest(leaf, EVP_sha256(), md, &mdlen) || mdlen != TLS_SHA256_LEN ||
-        memcmp(md, t->pin, TLS_SHA256_LEN) != 0) {
+    unsigned char cert[TLS_SHA256_LEN], spki[TLS_SHA256_LEN];
+    int cert_ok = leaf && tls_cert_sha256(leaf, cert) == 0 && memcmp(cert, t->pin, TLS_SHA256_LEN) == 0;
+    int spki_ok = leaf && tls_spki_sha256(leaf, spki) == 0 && memcmp(spki, t->pin, TLS_SHA256_LEN) == 0;
+    if (!cert_ok && !spki_ok) {
         X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
         return 0;
     }
@@ -318,6 +319,8 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         if (!t->dtls)
             tls_tickets_server_setup(t, ctx);
         memcpy(t->crl_warning, warning, sizeof warning);
+        tls_cert_expiry_warning(SSL_CTX_get0_certificate(ctx), t->cert_file, t->words.renew, t->cert_warning,
+                                sizeof t->cert_warning);
     } else {
         if (t->cert_file && load_cert_and_key(t, ctx, t->cert_file, t->key_file ? t->key_file : t->cert_file,
                                               err, errlen) < 0)
@@ -325,7 +328,8 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
         if (!t->cert_file)
             SSL_CTX_set_client_cert_cb(ctx, no_client_cert);
         tls_tickets_client_setup(t, ctx);
-        if (t->insecure) {
+        if (t->insecure || t->verify_later) {
+            /* verify_later: the program checks the key before it sends a byte */
             SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
         } else {
             if (t->ca_file && SSL_CTX_load_verify_locations(ctx, t->ca_file, NULL) != 1) {
@@ -355,6 +359,7 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     t->client_ca_file = dup_or_null(cfg->client_ca_file);
     t->crl_file = dup_or_null(cfg->crl_file);
     t->insecure = cfg->insecure;
+    t->verify_later = !server && cfg->verify_later && !cfg->insecure && !cfg->ca_file && !cfg->pin;
     t->min_version = cfg->min_version;
     t->max_version = cfg->max_version;
     t->pad = cfg->pad;
@@ -387,7 +392,7 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
         }
         t->has_pin = 1;
     }
-    if (!server && !cfg->insecure && !cfg->ca_file && !t->has_pin) {
+    if (!server && !cfg->insecure && !cfg->ca_file && !t->has_pin && !t->verify_later) {
         if (t->words.ca && t->words.pin)
             set_err(err, errlen, "nothing to verify the server with: name its CA with %s, or its certificate with %s",
                     t->words.ca, t->words.pin);
@@ -409,6 +414,8 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
         const char *pin_name = t->words.pin ? t->words.pin : "a pinned fingerprint";
         if (t->insecure)
             snprintf(t->verified_by, sizeof t->verified_by, "NOTHING (--insecure)");
+        else if (t->verify_later)
+            snprintf(t->verified_by, sizeof t->verified_by, "its public key (known hosts)");
         else if (t->has_pin && t->ca_file)
             snprintf(t->verified_by, sizeof t->verified_by, "CA %s and %s", t->ca_file, pin_name);
         else if (t->has_pin)
@@ -483,6 +490,11 @@ const char *tls_crl_warning(const struct tls *t)
     return t->crl_warning[0] ? t->crl_warning : NULL;
 }
 
+const char *tls_cert_warning(const struct tls *t)
+{
+    return t->cert_warning[0] ? t->cert_warning : NULL;
+}
+
 const char *tls_verified_by(const struct tls *t)
 {
     return t->verified_by;
@@ -502,7 +514,7 @@ SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_
     }
     SSL_set_connect_state(ssl);
     tls_tickets_offer(t, ssl);
-    int pin_only = t->has_pin && !t->ca_file;
+    int pin_only = (t->has_pin && !t->ca_file) || t->verify_later; /* the key is the identity */
     if (!t->insecure && !pin_only && !(servername && *servername)) {
         /* A CA vouches for names: with no name to check, any certificate it
          * ever signed would pass. Fail closed. */
@@ -581,11 +593,10 @@ void tls_ssl_summary(SSL *ssl, struct tls_summary *s)
     X509_NAME *name = X509_get_subject_name(peer);
     X509_NAME_oneline(name, s->subject, sizeof s->subject);
     common_name(name, s->cn, sizeof s->cn);
-    unsigned char *der = NULL;
-    int len = i2d_X509(peer, &der);
-    if (len > 0)
-        tls_fingerprint_text(der, (size_t)len, s->fingerprint, sizeof s->fingerprint);
-    OPENSSL_free(der);
+    tls_cert_facts(peer, s);
+    struct tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (t && t->has_pin)
+        s->pin_matched = memcmp(s->spki_sha256, t->pin, TLS_SHA256_LEN) == 0 ? TLS_PIN_SPKI : TLS_PIN_CERT;
     X509_free(peer);
     /* Checked (not --insecure, or a server that asked for a certificate) and passed. */
     s->verified = SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE && SSL_get_verify_result(ssl) == X509_V_OK;

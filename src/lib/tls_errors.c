@@ -110,16 +110,15 @@ void tls_ssl_error(SSL *ssl, int ret, char *err, size_t errlen)
     char hint[400], opt[64];
 
     if (!server && v == X509_V_ERR_APPLICATION_VERIFICATION && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
-        char fp[80] = "unknown";
+        struct tls_summary facts;
+        memset(&facts, 0, sizeof facts);
         STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl); /* the session's leaf is not set yet */
         X509 *leaf = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL;
-        unsigned char *der = NULL;
-        int len = leaf ? i2d_X509(leaf, &der) : -1;
-        if (len > 0)
-            tls_fingerprint_text(der, (size_t)len, fp, sizeof fp);
-        OPENSSL_free(der);
-        set_err(err, errlen, "the server certificate does not match %s: it is %s (check who you are talking to)",
-                w->pin ? w->pin : "the pin", fp);
+        if (leaf)
+            tls_cert_facts(leaf, &facts);
+        set_err(err, errlen, "the server does not match %s: its certificate is %s and its public key %s (check who "
+                "you are talking to)", w->pin ? w->pin : "the pin", leaf ? facts.fingerprint : "unknown",
+                leaf ? facts.spki : "unknown");
     } else if (!server && v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         set_err(err, errlen, "certificate verify failed: %s (%s)", X509_verify_cert_error_string(v),
                 verify_hint(w, v, hint, sizeof hint));

@@ -38,6 +38,8 @@ struct tls { /* one configured context */
     struct tls_ticket_key tickets[2]; /* server: the current ticket key and the one before */
     int resume_sessions;       /* client: offer the last session again */
     SSL_SESSION *session;      /* client: that session */
+    char cert_warning[4400];   /* server: its certificate's path, and when it expires */
+    int verify_later;          /* client: the program checks the public key after the handshake */
 };
 
 /* The words of a program that gave none: program-neutral hints. */
@@ -72,6 +74,17 @@ int tls_alpn_setup(SSL_CTX *ctx, int server);
 /* DTLS (tls_dtls.c): DTLS 1.2 only, and on a server the cookie exchange with
  * a new random secret. 0, or -1 with a sentence in err. */
 int tls_dtls_setup(struct tls *t, SSL_CTX *ctx, char *err, size_t errlen);
+/* tls_spki.c: SHA-256 of a certificate's SubjectPublicKeyInfo (DER) and of the
+ * certificate (DER); 0 or -1. */
+int tls_spki_sha256(X509 *x, unsigned char out[TLS_SHA256_LEN]);
+int tls_cert_sha256(X509 *x, unsigned char out[TLS_SHA256_LEN]);
+/* "sha256:<64 hex>" */
+void tls_sha256_text(const unsigned char md[TLS_SHA256_LEN], char *buf, size_t buflen);
+/* Fingerprints, public-key hash, key type, expiry (and subject when empty) into s. */
+void tls_cert_facts(X509 *x, struct tls_summary *s);
+/* A warning into buf when x has expired or expires within 30 days, else "".
+ * renew: the command that renews it with the same key (NULL: none). */
+void tls_cert_expiry_warning(X509 *x, const char *path, const char *renew, char *buf, size_t len);
 
 /* "sha256:..." of DER bytes (a certificate). */
 void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_t buflen);

@@ -50,9 +50,14 @@ static const char usage[] =
     "      --tls-max 1.2|1.3      highest TLS version (default 1.3)\n"
     "      --keylog FILE          write TLS keys for Wireshark (default $SSLKEYLOGFILE)\n"
     "      --pad BYTES            pad TLS 1.3 records to a multiple of BYTES (hides lengths)\n"
+    "      --join-host NAME       the name or address people join by, for the join line\n"
+    "                             (default: --listen, or this machine's first address)\n"
+    "      --qr                   also draw the join address as a QR code at start (qrencode)\n"
     "  -v, --verbose              log more;  -q, --quiet: errors only\n"
     "      --help, --version\n"
     "\n"
+    "At start it logs the words of its key and its join address (tlschat://HOST:PORT/?pin=...):\n"
+    "read them to whoever joins, so they can check they reached this server.\n"
     "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the certificate, key and --crl.\n"
     "Without --cert and --key: server.crt and server.key from $TLSCHAT_CERTS when it is set,\n"
     "else from the first of $CREDENTIALS_DIRECTORY, ./certs, ~/.config/tlschat ($XDG_CONFIG_HOME)\n"
@@ -61,7 +66,7 @@ static const char usage[] =
 enum {
     OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_CRL, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
     OPT_MAX_QUEUE, OPT_LINE_RATE, OPT_BYTE_RATE, OPT_NICK_RATE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_MAX_PER_ADDRESS, OPT_MAX_HANDSHAKES, OPT_HISTORY_LINES, OPT_HISTORY_BYTES, OPT_HISTORY_AGE, OPT_HELP,
-    OPT_VERSION
+    OPT_VERSION, OPT_QR, OPT_JOIN_HOST
 };
 
 static const struct option longopts[] = {
@@ -87,6 +92,8 @@ static const struct option longopts[] = {
     {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"verbose", no_argument, NULL, 'v'},
+    {"qr", no_argument, NULL, OPT_QR},
+    {"join-host", required_argument, NULL, OPT_JOIN_HOST},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -97,7 +104,7 @@ static const struct option longopts[] = {
 /* tlschatd's options, for the SSL layer's hints. */
 static const struct tls_words server_words = {
     .cert = "--cert", .key = "--key", .client_ca = "--client-ca", .crl = "--crl", .versions = "--tls-min",
-    .make_certs = MAKE_CERTS_COMMAND, .show_cert = SHOW_CERT_COMMAND,
+    .make_certs = MAKE_CERTS_COMMAND, .show_cert = SHOW_CERT_COMMAND, .renew = RENEW_COMMAND,
 };
 
 int server_options_parse(struct server_options *o, int argc, char **argv)
@@ -215,6 +222,15 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
             o->idle_timeout = (unsigned)n;
             break;
         case 'v': o->verbosity = 2; break;
+        case OPT_QR: o->qr = 1; break;
+        case OPT_JOIN_HOST:
+            if (!*optarg || strlen(optarg) >= 64 || strpbrk(optarg, " /?#@[]")) {
+                fprintf(stderr, "%s: --join-host '%s' is not a host name or address: give one, e.g. 192.168.1.20\n",
+                        prog, optarg);
+                return 2;
+            }
+            o->join_host = optarg;
+            break;
         case 'q': o->verbosity = 0; break;
         case OPT_HELP: fputs(usage, stdout); return 1;
         case OPT_VERSION: printf("tlschatd %s\n", TLSCHAT_VERSION); return 1;
@@ -249,6 +265,11 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     }
     if (o->tls.crl_file && !o->tls.client_ca_file) {
         fprintf(stderr, "%s: --crl needs --client-ca: the revocation list checks client certificates\n", prog);
+        return 2;
+    }
+    if (o->plain && (o->qr || o->join_host)) {
+        fprintf(stderr, "%s: --qr and --join-host give the join address of a TLS server, whose key it pins: drop "
+                "them with --plain\n", prog);
         return 2;
     }
     if (o->plain && (o->tls.client_ca_file || o->tls.keylog_file || o->tls.pad)) {

@@ -27,6 +27,8 @@ struct server_options {
     size_t history_bytes;       /* and their bytes */
     unsigned history_age;       /* seconds a line, and a session gone away, is kept */
     int verbosity;              /* 0 -q, 1 normal, 2 -v */
+    int qr;                     /* --qr: draw the join address as a QR code at start */
+    const char *join_host;      /* --join-host: the name or address others reach this server by */
     struct tls_config tls;
     char cert_path[CERTDIR_PATH_MAX]; /* server.crt and server.key as found when no option names them */
     char key_path[CERTDIR_PATH_MAX];

@@ -4,6 +4,7 @@
  * certificate, SIGINT/SIGTERM tell everyone and stop), and the log. */
 #define _GNU_SOURCE
 #include "server.h"
+#include "identity.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include "net.h"
 #include "proc.h"
 #include "server_state.h"
+#include "identity.h"
 
 #define ACCEPT_BATCH  64
 #define STOP_GRACE_MS 3000 /* for all clients to go on SIGTERM */
@@ -189,6 +191,7 @@ static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
                            s->opt->tls.crl_file ? s->opt->tls.crl_file : "");
                 if (tls_crl_warning(s->tls))
                     server_log(s, LOG_ERROR, "%s", tls_crl_warning(s->tls));
+                identity_announce(s); /* the key may be new; the certificate's expiry is */
             } else
                 server_log(s, LOG_ERROR, "SIGHUP: kept the old certificate: %s", err);
         } else {
@@ -228,6 +231,11 @@ static int start_listening(struct server *s, char *err, size_t errlen)
             snprintf(err, errlen, "cannot watch %s: %s", where, strerror(errno));
             return -1;
         }
+    }
+    identity_announce(s); /* before "listening": whoever waits for that line can read the words */
+    for (int k = 0; k < s->nlfd; k++) {
+        char where[NET_ADDRSTRLEN];
+        net_local_text(s->lfds[k], where, sizeof where);
         server_log(s, LOG_ERROR, "listening on %s (%s, %s mode%s)", where, s->tls ? "TLS" : "PLAINTEXT",
                    opt->echo ? "echo" : "chat",
                    opt->tls.client_ca_file && s->tls ? ", client certificates required" : "");

@@ -71,10 +71,10 @@ class Client(Case):
         for pin in (fp, fp[len("sha256:"):].upper()):
             rc, out, err = run([TLSCHAT, "--pin", pin, "-m", "x", "127.0.0.1", str(srv.port)])
             self.assertEqual(rc, 0, err)
-            self.assertIn("; verified by --pin", err)
+            self.assertIn("; verified by pin (certificate)", err)
         rc, out, err = run(tlschat_argv(srv.port, "--pin", fp, "-m", "x"))
         self.assertEqual(rc, 0, err)
-        self.assertIn(f"; verified by CA {cert('ca.crt')} and --pin", err)
+        self.assertIn(f"; verified by CA {cert('ca.crt')} and pin (certificate)", err)
         # A wrong pin: refused, and told what the certificate really is.
         wrong = "sha256:" + "0" * 64
         log_from = srv.count()
@@ -83,8 +83,9 @@ class Client(Case):
             rc, out, err = run(argv)
             self.assertEqual(rc, 1, err)
             self.assertEqual(out, "")
-            self.assertEqual(err.strip(), f"tlschat: the server certificate does not match --pin: it is {fp} "
-                                          "(check who you are talking to)")
+            self.assertRegex(err.strip(), "^" + re.escape(f"tlschat: the server does not match --pin: its certificate is {fp} "
+                                          "and its public key sha256:") + "[0-9a-f]{64} "
+                                          + re.escape("(check who you are talking to)") + "$")
         srv.wait_line(r"handshake failed #5 ", start=log_from)
         # never in the room (an earlier client's "disconnect" may still be logged here)
         self.assertNotRegex("\n".join(srv.text().splitlines()[log_from:]), r"tlschatd: connect #")

@@ -111,6 +111,21 @@ class TerminalInterface(Case):
                   r"TLSv1\.3, verified by CA \S+ca\.crt *$")
         self.assertNotIn("guest", pane.screen())
 
+    def test_whois_server_is_answered_here_and_never_sent(self):
+        srv = self.server()
+        alice = self.join(srv, "alice")
+        pane = self.bob(srv, width=160)
+        self.assertEqual(alice.readline(), "* bob joined")
+        pane.type("/whois-server")
+        pane.keys("Enter")
+        # tlschat's own lines: the server's key, its words, what verified it.
+        pane.wait(r"key [^,]+, words (\d{5} ){4}\d{5}")
+        pane.wait(r"verified by CA \S+ca\.crt")
+        # The room never hears it: the next line alice gets is bob's next one.
+        pane.type("after whois")
+        pane.keys("Enter")
+        self.assertEqual(alice.readline(), "<bob> after whois")
+
     def test_editing_history_and_completion(self):
         srv = self.server()
         alice = self.join(srv, "alice")

@@ -520,7 +520,7 @@ else
     not_ok "tlschat-gen-certs --help names itself and its default directory" "$out"
 fi
 run "$I/bin/tlschat-show-cert" --help
-if [[ $rc == 0 && $out == "Usage: tlschat-show-cert FILE"* && $out != *scripts/* ]]; then
+if [[ $rc == 0 && $out == "Usage: tlschat-show-cert [--qr HOST[:PORT]] FILE"* && $out != *scripts/* ]]; then
     ok "tlschat-show-cert --help names itself"
 else
     not_ok "tlschat-show-cert --help names itself" "$out"
@@ -556,7 +556,88 @@ fi
 
 openssl x509 -in "$D/server.crt" -outform DER -out "$work/server.der"
 run "$SHOW" "$work/server.der"
-check "show-cert.sh reads DER with the same fingerprint" test "$(printf '%s\n' "$out" | tail -n 1)" = "$fp_line"
+check "show-cert.sh reads DER with the same fingerprint" test "$(printf '%s\n' "$out" | grep '^SHA-256 fingerprint: ')" = "$fp_line"
+
+# The public-key pin as openssl computes it, independently; the words as tlschat computes them.
+TLSCHAT=$root/${BUILD:-build}/tlschat
+spki_of() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -r | cut -d' ' -f1; }
+run "$SHOW" "$D/server.crt"
+want_spki=$(spki_of "$D/server.crt")
+check "show-cert.sh prints the public-key pin matching openssl x509 -pubkey | pkey -outform der | dgst -sha256" \
+    grep -qx "Public-key pin:      sha256:$want_spki" "$work/run.out"
+words_line=$(grep '^words: ' "$work/run.out" || true)
+if [[ -x $TLSCHAT ]]; then
+    tl_words=$("$TLSCHAT" --show-cert "$D/server.crt" | grep '^words: ' || true)
+    if [[ $words_line =~ ^words:\ [0-9]{5}(\ [0-9]{5}){4}$ && $words_line == "$tl_words" ]]; then
+        ok "show-cert.sh prints the words of the key, as tlschat --show-cert does"
+    else
+        not_ok "show-cert.sh prints the words of the key, as tlschat --show-cert does" "show-cert: $words_line" "tlschat: $tl_words"
+    fi
+    check "tlschat --show-cert's public-key pin matches openssl's" \
+        bash -c '"$1" --show-cert "$2" | grep -qx "public-key pin: sha256:$3"' _ "$TLSCHAT" "$D/server.crt" "$want_spki"
+else
+    skip "show-cert.sh's words are tlschat's" "build/tlschat is not built (make)"
+fi
+# --qr: the join address, handed to qrencode exactly (a stand-in records its
+# arguments), and drawn by the real one.
+mkdir -p "$work/fakebin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s"\n' "$work/qrencode.args" >"$work/fakebin/qrencode"
+chmod +x "$work/fakebin/qrencode"
+PATH="$work/fakebin:$PATH" run "$SHOW" --qr 192.168.1.20:9000 "$D/server.crt"
+want_uri="tlschat://192.168.1.20:9000/?pin=sha256:$want_spki"
+if [[ $rc == 0 && $out == *"join: $want_uri"* && $(<"$work/qrencode.args") == "$(printf -- '-t\nUTF8\n-m\n2\n--\n%s' "$want_uri")" ]]; then
+    ok "show-cert.sh --qr HOST:PORT prints the join address and gives qrencode exactly that"
+else
+    not_ok "show-cert.sh --qr HOST:PORT prints the join address and gives qrencode exactly that" "rc=$rc" "$out" "$(cat "$work/qrencode.args" 2>/dev/null)"
+fi
+PATH="$work/fakebin:$PATH" run "$SHOW" --qr fd00::20 "$D/server.crt"
+check "show-cert.sh --qr brackets an IPv6 address and defaults to 8443" \
+    grep -qxF "join: tlschat://[fd00::20]:8443/?pin=sha256:$want_spki" "$work/run.out"
+run "$SHOW" --qr 'evil host' "$D/server.crt"
+expect_rc "show-cert.sh --qr refuses a host that is not one" 2
+if command -v qrencode >/dev/null 2>&1 && command -v zbarimg >/dev/null 2>&1; then
+    run "$SHOW" --qr 127.0.0.2:8443 "$D/server.crt"
+    qrencode -o "$work/join.png" "tlschat://127.0.0.2:8443/?pin=sha256:$want_spki"
+    if [[ $rc == 0 && $out == *"█"* ]] && [[ $(zbarimg --raw -q "$work/join.png" 2>/dev/null) == "tlschat://127.0.0.2:8443/?pin=sha256:$want_spki" ]]; then
+        ok "show-cert.sh --qr draws the code; the same text as a PNG decodes (zbarimg) to the join address"
+    else
+        not_ok "show-cert.sh --qr draws the code; the same text as a PNG decodes (zbarimg) to the join address" "rc=$rc" "$err"
+    fi
+else
+    skip "show-cert.sh --qr draws a QR code" "qrencode or zbarimg is missing (scripts/install-deps.sh installs qrencode and zbar-tools)"
+fi
+
+# gen-certs.sh --renew: a new certificate for the same key, names kept.
+R=$work/renew
+"$GEN" --dir "$R" --san chat.example.lan --cn chat.example.lan >/dev/null 2>&1
+old_cert=$(openssl x509 -in "$R/server.crt" -outform der | sha256sum | cut -d' ' -f1)
+old_spki=$(spki_of "$R/server.crt")
+old_key=$(sha256sum <"$R/server.key")
+run "$GEN" --dir "$R" --renew --san 192.168.1.20
+expect_rc "gen-certs.sh --renew exits 0" 0
+new_cert=$(openssl x509 -in "$R/server.crt" -outform der | sha256sum | cut -d' ' -f1)
+sans=$(openssl x509 -in "$R/server.crt" -noout -ext subjectAltName | tail -n 1)
+if [[ $new_cert != "$old_cert" && $(spki_of "$R/server.crt") == "$old_spki" && $(sha256sum <"$R/server.key") == "$old_key" ]]; then
+    ok "gen-certs.sh --renew: a new certificate, the same key (the public-key pin holds)"
+else
+    not_ok "gen-certs.sh --renew: a new certificate, the same key (the public-key pin holds)" "$out" "$err"
+fi
+if [[ $sans == *"DNS:chat.example.lan"* && $sans == *"IP Address:192.168.1.20"* && $sans == *"DNS:localhost"* ]] &&
+    openssl x509 -in "$R/server.crt" -noout -subject | grep -q "CN = chat.example.lan" &&
+    openssl verify -CAfile "$R/ca.crt" "$R/server.crt" >/dev/null 2>&1; then
+    ok "gen-certs.sh --renew keeps the CN and names, adds --san, and the CA verifies it"
+else
+    not_ok "gen-certs.sh --renew keeps the CN and names, adds --san, and the CA verifies it" "$sans"
+fi
+run "$GEN" --dir "$R" --renew --force
+expect_rc "gen-certs.sh --renew --force is a usage error (keep the key, or replace it)" 2
+run "$GEN" --dir "$work/renew-nothing" --renew
+if [[ $rc == 1 && $err == *"no server.crt and server.key"* ]]; then
+    ok "gen-certs.sh --renew with nothing to renew says so"
+else
+    not_ok "gen-certs.sh --renew with nothing to renew says so" "rc=$rc" "$err"
+fi
+
 run "$SHOW" "$work/rsa/server.crt"
 check "show-cert.sh names an RSA key" grep -q "Key type: *RSA 3072" "$work/run.out"
 run "$SHOW" "$work/ed25519/client-carol.crt"

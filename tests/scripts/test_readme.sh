@@ -17,12 +17,17 @@
 #   - scripts/install-deps.sh is left to CI (it installs packages); make test is
 #     not run (this test runs inside it).
 #   - An HTML comment right before a block says where it runs:
-#       <!-- readme-test: machine=other cwd=source|empty copy=SRC[:DEST],... skip=REASON -->
+#       <!-- readme-test: machine=other cwd=source|empty copy=SRC[:DEST],... answer=yes skip=REASON -->
 #     machine: whose HOME (default: the server's); cwd: the source tree (the
 #     server's default), an empty directory, or HOME (the other machine's
 #     default); copy: files from the server's tree into that HOME first (what
-#     the prose says to copy); skip: the rest of the comment is why the block
-#     is left out (it is tested elsewhere, or changes the machine).
+#     the prose says to copy); answer: tlschat runs on a terminal (a pty, with
+#     tests/scripts/pty_answer.py) and its first-use question gets this answer;
+#     skip: the rest of the comment is why the block is left out (it is tested
+#     elsewhere, or changes the machine).
+#   - A join address whose key is shortened (tlschat://HOST:PORT/?pin=sha256:56dc…f4ed)
+#     gets the key the running server printed on its "join:" line, as a reader
+#     would copy it (or scan its QR code).
 # Prints "ok - WHAT" / "not ok - WHAT", "# not run: ..." for what is left out by
 # design, and "N passed, N failed" (", N skipped" when it cannot run at all).
 set -uo pipefail
@@ -133,11 +138,27 @@ nservers=0
 
 # run_client WHAT CWD COMMAND EXPECT: tlschat fed a line; it must verify the server.
 run_client() {
-    local what=$1 dir=$2 cmd=$3 expect=$4 rc line
-    printf 'hello from the README test\n' |
-        (cd "$dir" && timeout 60 "${envv[@]}" bash -c "$cmd") >"$work/client.out" 2>"$work/client.err"
-    rc=$?
-    line=$(head -n 1 "$work/client.err")
+    local what=$1 dir=$2 cmd=$3 expect=$4 answer=$5 rc line
+    if [[ -n $answer ]]; then
+        (cd "$dir" && timeout 120 "${envv[@]}" python3 "$here/pty_answer.py" "$answer" bash -c "$cmd") \
+            >"$work/client.out" 2>"$work/client.err"
+        rc=$?
+        line=$(grep -m 1 '^connected to ' "$work/client.err")
+        what+=" (answered '$answer' on a terminal)"
+        # What the person compared: the words the question showed, the server's.
+        local shown said
+        shown=$(sed -n 's/^  words: *//p' "$work/client.err" | head -n 1)
+        said=$(sed -n 's/.* tlschatd: words: //p' "$server_log" 2>/dev/null | tail -n 1)
+        if [[ -z $shown || $shown != "$said" ]]; then
+            not_ok "$what: the question shows the server's words" "shown: $shown" "the server's: $said"
+            return
+        fi
+    else
+        printf 'hello from the README test\n' |
+            (cd "$dir" && timeout 60 "${envv[@]}" bash -c "$cmd") >"$work/client.out" 2>"$work/client.err"
+        rc=$?
+        line=$(head -n 1 "$work/client.err")
+    fi
     if [[ $rc != 0 || $line != "connected to "*"; verified by "* || $(tail -n 1 "$work/client.out") != closed ]]; then
         not_ok "$what (fed a line, verifies the server)" "exit $rc" "stderr: $(cat "$work/client.err")" \
             "stdout: $(cat "$work/client.out")" "server: $(tail -n 5 "$server_log" 2>/dev/null)"
@@ -179,6 +200,7 @@ for sh in "$work"/blocks/*.sh; do
     machine=server
     cwd_mode=
     copy=
+    answer=
     reason=
     if [[ $ann == *skip=* ]]; then
         reason=${ann#*skip=}
@@ -188,6 +210,7 @@ for sh in "$work"/blocks/*.sh; do
             machine=*) machine=${word#machine=} ;;
             cwd=*) cwd_mode=${word#cwd=} ;;
             copy=*) copy=${word#copy=} ;;
+            answer=*) answer=${word#answer=} ;;
             *) not_ok "README block $b: readme-test comment understood" "unknown: $word" ;;
         esac
     done
@@ -223,6 +246,10 @@ for sh in "$work"/blocks/*.sh; do
         [[ -n $cmd ]] || continue
         what="README block $((10#$b)) ($machine): $cmd"
         cmd=${cmd//192.168.1.20/127.0.0.2}
+        if [[ $cmd =~ (sha256:[0-9a-f]*…[0-9a-f]*) ]]; then # the key off the server's join line
+            key=$(grep -o 'join: tlschat://[^ ]*' "$server_log" 2>/dev/null | tail -n 1 | grep -o 'sha256:[0-9a-f]\{64\}')
+            cmd=${cmd//"${BASH_REMATCH[1]}"/$key}
+        fi
         if [[ $cmd == "scripts/install-deps.sh && "* ]]; then
             cmd=${cmd#"scripts/install-deps.sh && "} # packages are CI's first step
         fi
@@ -234,7 +261,7 @@ for sh in "$work"/blocks/*.sh; do
             start_server "$what" "$dir" "$cmd"
         elif [[ (${words[0]} == tlschat || ${words[0]} == build/tlschat) && $cmd != *" -m "* &&
             $cmd != *"|"* && $cmd != *"<"* ]]; then
-            run_client "$what" "$dir" "$cmd" "$expect"
+            run_client "$what" "$dir" "$cmd" "$expect" "$answer"
         elif run_line "$what" "$dir" "$cmd"; then
             dir=$(<"$work/pwd") # a cd holds for the rest of the block,
             [[ -n $cwd_mode ]] || cwd_of[$machine]=$dir # and after it, where the machine stands
