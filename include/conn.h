@@ -119,6 +119,11 @@ const char *conn_peer(const struct conn *c);
  * the handshake has ended here: wait for its first word before claiming success. */
 int conn_cert_requested(const struct conn *c);
 
+/* A secret of this TLS session that only its two ends can compute (the TLS
+ * exporter, RFC 5705 and RFC 8446 7.5, under label): len bytes into out.
+ * Returns 0, or -1 for plaintext or a session not yet (or no longer) up. */
+int conn_export_secret(const struct conn *c, const char *label, unsigned char *out, size_t len);
+
 /* Fills s; returns 0, or -1 for a plaintext conn (s says "plaintext"). */
 int conn_summary(const struct conn *c, struct tls_summary *s);
 

@@ -45,6 +45,7 @@ struct tls_config {
     int min_version;            /* TLS_V1_2 (default) or TLS_V1_3 */
     int max_version;            /* 0: the newest; TLS_V1_2 to show a TLS 1.2 session */
     size_t pad;                 /* pad TLS 1.3 records to a multiple of this; 0: off */
+    int resume_sessions;        /* client: offer the last session's TLS 1.3 ticket on the next connection */
     int dtls;                   /* DTLS 1.2 over UDP (include/dtls.h) instead of TLS over TCP */
     const struct tls_words *words; /* NULL: program-neutral hints */
 };
@@ -58,6 +59,7 @@ struct tls_summary {
     char cn[128];         /* peer certificate common name, "" without one */
     char fingerprint[80]; /* "sha256:<64 hex>", "" without a certificate */
     int verified;         /* the peer certificate was checked and passed (chain or pin) */
+    int resumed;          /* resumed from a ticket: no new certificate check, the first one's holds */
     char spki[80];        /* "sha256:<64 hex>" of the public key (SubjectPublicKeyInfo), "" without one */
     unsigned char spki_sha256[TLS_SHA256_LEN];
     char key_type[40];    /* "ECDSA P-256", "RSA 3072 bit", "ED25519" */

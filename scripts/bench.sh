@@ -339,6 +339,22 @@ for kind in tlschatd-echo ncat socat stunnel; do
     fi
 done
 
+# ---- TLS 1.3 resumption (h-resume): what a client coming back after a cut
+# costs tlschatd, against a full handshake; one at a time, so that each
+# resumed handshake has the ticket the one before it got.
+echo
+echo "== TLS 1.3 resumption on tlschatd: full vs resumed handshakes (one at a time, ${SECS} s each)"
+declare -A RES_HS RES_CPU RES_N
+for how in full resumed; do
+    resume_args=()
+    [ "$how" = resumed ] && resume_args=(--resume)
+    if run tlschatd-echo "tlschatd-$how" --handshakes 1000000 --duration "$SECS" --concurrency 1 "${resume_args[@]}"; then
+        RES_HS[$how]=$(kv "$LINE" handshakes_per_s)
+        RES_CPU[$how]=$(per_op_us "$CPU_MS" "$(kv "$LINE" handshakes)")
+        RES_N[$how]=$(kv "$LINE" resumed)
+    fi
+done
+
 # Echo: persistent connections, 4 lines in flight each; small lines and large.
 declare -A EL EM EL_CPU
 for size in 128 4000; do
@@ -598,6 +614,17 @@ if [ -n "$STORM_RESULT" ]; then
         printf ", %.2f s for the leaves", l / 1000
         if (e > 0) printf " (%.0f us a leave)", l * 1000 / e
         printf "\n"
+    }'
+else
+    echo "   did not run"
+fi
+echo
+echo "== TLS 1.3 resumption on tlschatd (a reconnect after a dropped connection)"
+if [ -n "${RES_CPU[full]:-}" ] && [ -n "${RES_CPU[resumed]:-}" ]; then
+    awk -v f="${RES_CPU[full]}" -v r="${RES_CPU[resumed]}" -v fh="${RES_HS[full]}" -v rh="${RES_HS[resumed]}" \
+        -v n="${RES_N[resumed]:-0}" 'BEGIN {
+        printf "   server CPU per handshake: full %s us, resumed %s us (%.2fx); handshakes/s one at a time: %s full, %s resumed (%s resumed from a ticket)\n",
+            f, r, (r > 0 ? f / r : 0), fh, rh, n
     }'
 else
     echo "   did not run"

@@ -518,7 +518,9 @@ client_start() {
         # Our FIFO descriptors stay ours: a client holding one open would keep
         # itself or another from ever seeing the end of its input.
         for f in "${cl_fd[@]}" "$fd"; do eval "exec $f>&-"; done
-        exec "$TLSCHAT" "${client_args[@]}" "$@" 127.0.0.1 "$port"
+        # --no-reconnect: no session opt-in, so each line crosses as typed
+        # ("hi\n", not "#2 hi\n"), as the lab's report explains them.
+        exec "$TLSCHAT" --no-reconnect "${client_args[@]}" "$@" 127.0.0.1 "$port"
     ) <"$fifo" >"${cl_out[$name]}" 2>"${cl_err[$name]}" &
     cl_pid[$name]=$!
     cl_fd[$name]=$fd

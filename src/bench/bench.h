@@ -26,6 +26,7 @@ struct bench_options {
     const char *host, *port;
     const char *label;      /* free text echoed in the summary, e.g. the server's name */
     int plain, insecure;
+    int resume;             /* offer the last TLS 1.3 session ticket on each new connection */
     const char *ca_file;
     const char *servername; /* NULL: HOST */
     unsigned duration_s;    /* 0: the mode's default */
@@ -91,6 +92,7 @@ struct bench_counts {
     uint64_t bytes_in;     /* bytes received while measuring */
     uint64_t other_lines;  /* chat: room notices and the like */
     uint64_t closed_by_peer;
+    uint64_t resumed;      /* handshake mode with --resume: handshakes resumed from a ticket */
 };
 
 struct latencies {

@@ -134,6 +134,7 @@ static int make_tls(struct bench *b)
     tls_config_init(&cfg);
     cfg.ca_file = b->opt.insecure ? NULL : b->opt.ca_file;
     cfg.insecure = b->opt.insecure;
+    cfg.resume_sessions = b->opt.resume;
     cfg.words = &bench_words;
     cfg.ignore_env = 1; /* a stray SSLKEYLOGFILE would slow every handshake */
     b->tls = tls_client_new(&cfg, err, sizeof err);

@@ -85,6 +85,9 @@ static int data(struct worker *w, const char *buf, size_t n)
     }
     uint64_t now = bench_now_us();
     b->n.completed++;
+    struct tls_summary sum;
+    if (b->opt.resume && conn_summary(w->conn, &sum) == 0 && sum.resumed)
+        b->n.resumed++;
     if (latencies_add(&b->lat, now - w->started_us) < 0)
         bench_note_error(b, "out of memory for latencies");
     worker_close(w);
@@ -110,6 +113,8 @@ static void report(struct bench *b)
     printf(" handshakes=%llu elapsed_s=%.3f handshakes_per_s=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f",
            (unsigned long long)b->n.completed, secs, secs > 0 ? (double)b->n.completed / secs : 0.0,
            latencies_ms(&b->lat, 50), latencies_ms(&b->lat, 99), latencies_ms(&b->lat, 100));
+    if (b->opt.resume)
+        printf(" resumed=%llu", (unsigned long long)b->n.resumed);
     bench_print_tail(b);
 }
 

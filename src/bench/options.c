@@ -49,6 +49,8 @@ static const char usage[] =
     "      --servername NAME  name to send (SNI) and verify (default HOST)\n"
     "      --insecure         verify nothing (for a peer whose certificate differs)\n"
     "      --plain            no TLS\n"
+    "      --resume           offer the last session's TLS 1.3 ticket on each new connection\n"
+    "                         (handshakes: what a client coming back costs)\n"
     "      --label TEXT       a tag copied into the output (no spaces), e.g. the server's name\n"
     "      --help\n"
     "\n"
@@ -58,7 +60,7 @@ static const char usage[] =
 enum {
     OPT_HANDSHAKES = 256, OPT_ECHO, OPT_HOLD, OPT_CHAT, OPT_CONCURRENCY, OPT_DURATION, OPT_LINES,
     OPT_SIZE, OPT_WINDOW, OPT_SENDERS, OPT_TIMEOUT, OPT_CA, OPT_SERVERNAME, OPT_INSECURE, OPT_PLAIN,
-    OPT_LABEL, OPT_HELP, OPT_RATE, OPT_HANDSHAKE_ONLY, OPT_LEAN, OPT_SOURCES
+    OPT_LABEL, OPT_RESUME, OPT_HELP, OPT_RATE, OPT_HANDSHAKE_ONLY, OPT_LEAN, OPT_SOURCES
 };
 
 static const struct option longopts[] = {
@@ -77,6 +79,7 @@ static const struct option longopts[] = {
     {"servername", required_argument, NULL, OPT_SERVERNAME},
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"plain", no_argument, NULL, OPT_PLAIN},
+    {"resume", no_argument, NULL, OPT_RESUME},
     {"label", required_argument, NULL, OPT_LABEL},
     {"help", no_argument, NULL, OPT_HELP},
     {"rate", required_argument, NULL, OPT_RATE},
@@ -257,6 +260,7 @@ int bench_options_parse(struct bench_options *o, int argc, char **argv)
         case OPT_CA: o->ca_file = optarg; break;
         case OPT_SERVERNAME: o->servername = optarg; break;
         case OPT_INSECURE: o->insecure = 1; break;
+        case OPT_RESUME: o->resume = 1; break;
         case OPT_PLAIN: o->plain = 1; break;
         case OPT_LABEL:
             if (!*optarg || strpbrk(optarg, " \t\n=")) {

@@ -17,6 +17,8 @@
 #include "loop.h"
 #include "net.h"
 #include "nick.h"
+#include "reconnect.h"
+#include "resume.h"
 #include "text.h"
 #include "trust.h"
 #include "tui.h"
@@ -44,6 +46,13 @@ struct session {
     int told_tls;       /* a TLS server told this plaintext client so */
     uint64_t close_sent_ms;
     int last_was_newline;
+    /* Reconnecting (reconnect.c) and resuming (resume.c): */
+    struct resume rs;
+    struct reconnect rc;
+    struct bytebuf wire; /* what goes out on this connection: s->out is what the user typed, not yet sent */
+    int lost;            /* the connection was lost, not ended: come back */
+    int last_was_error;  /* the server's last line was "! ...": a close after it is its verdict */
+    char lost_why[320];
     struct trust trust; /* who the server is, decided before a byte is sent */
     int tlschatd;           /* it welcomed us: it answers "close" with "closed" */
     int said_no;            /* a "! " line before any welcome: a refusal */
@@ -58,7 +67,22 @@ struct session {
 
 static size_t unsent(const struct session *s)
 {
-    return bytebuf_size(&s->out);
+    return bytebuf_size(&s->wire);
+}
+
+/* A loss to come back from: not after the server's own goodbye (a TLS
+ * close_notify, or a "! reason" line just before the end), nor with --no-reconnect. */
+static int comes_back(struct session *s, ssize_t n, const char *why)
+{
+    /* Only to a tlschatd that took us (one that refuses our certificate says
+     * so only after our TLS 1.3 handshake is done), and never after it said no
+     * to a certificate. */
+    if (!s->o->reconnect || !s->tlschatd || s->last_was_error || (n == CONN_EOF && conn_is_tls(s->conn)) ||
+        reconnect_cannot_help(why))
+        return 0;
+    snprintf(s->lost_why, sizeof s->lost_why, "%s", why);
+    s->lost = 1;
+    return 1;
 }
 
 static int queue_out(struct session *s, const char *data, size_t len)
@@ -124,6 +148,8 @@ static int nick_answer(struct session *s, const char *line, size_t len, int *rc)
     return 1;
 }
 
+static void say_hello(struct session *s);
+
 /* What a line from the server tells about the session. Returns as receive. */
 static int heard(struct session *s, const char *line, size_t len, int *rc)
 {
@@ -135,6 +161,8 @@ static int heard(struct session *s, const char *line, size_t len, int *rc)
         memcmp(line, tls_refusal, sizeof tls_refusal - 1) == 0)
         s->told_tls = 1;
     if (len >= 11 && memcmp(line, "* welcome, ", 11) == 0) {
+        if (!s->tlschatd && s->o->reconnect)
+            say_hello(s); /* a tlschatd: opt in to sessions, to come back after a cut */
         if (s->ui && !s->tlschatd)
             queue_out(s, "/who\n", 5); /* who is here: shown, and their nicks complete with Tab */
         s->tlschatd = 1;
@@ -149,7 +177,7 @@ static int heard(struct session *s, const char *line, size_t len, int *rc)
  * when it closes or stays quiet. */
 static int any_line_server_done(const struct session *s)
 {
-    return s->input_done && unsent(s) == 0 && !s->tlschatd && !s->said_no;
+    return s->input_done && unsent(s) == 0 && bytebuf_size(&s->out) == 0 && !s->tlschatd && !s->said_no;
 }
 
 /* The terminal interface's status line: what we are connected to, and how sure. */
@@ -201,6 +229,8 @@ static int receive(struct session *s, int *rc)
             } else if (s->server_stopping) {
                 fprintf(stderr, "tlschat: the server shut down\n");
                 *rc = 1;
+            } else if (comes_back(s, n, n == CONN_EOF ? "the server closed the connection" : conn_error(s->conn))) {
+                *rc = 1;
             } else if (n == CONN_EOF) {
                 fprintf(stderr, "tlschat: the server closed the connection\n");
                 *rc = 1;
@@ -227,6 +257,15 @@ static int receive(struct session *s, int *rc)
                 *rc = 1;
                 return 0;
             }
+            char note[200];
+            if (resume_incoming(&s->rs, s->conn, &line, &len, &s->wire, note, sizeof note) == RESUME_DROP) {
+                if (note[0])
+                    fprintf(stderr, "tlschat: %s\n", note);
+                continue;
+            }
+            if (note[0])
+                fprintf(stderr, "tlschat: %s\n", note);
+            s->last_was_error = len >= 2 && line[0] == '!' && line[1] == ' ';
             /* Never let the server, or anyone it relays, drive this terminal. */
             len = text_sanitize((char *)line, len);
             if (s->ui)
@@ -248,12 +287,26 @@ static int receive(struct session *s, int *rc)
 }
 
 /* Returns 1 to go on, 0 when the session is over (status in *rc). */
+/* One typed line into the wire (numbered when sessions are on). 0 when none may go now. */
+static int take_typed_line(struct session *s)
+{
+    const char *head = bytebuf_head(&s->out);
+    const char *nl = bytebuf_size(&s->out) ? memchr(head, '\n', bytebuf_size(&s->out)) : NULL;
+    if (!nl || !resume_may_send(&s->rs, loop_now_ms()))
+        return 0;
+    size_t len = (size_t)(nl - head);
+    if (resume_outgoing(&s->rs, head, len, &s->wire) < 0)
+        return 0;
+    bytebuf_consume(&s->out, len + 1);
+    return 1;
+}
+
 static int send_pending(struct session *s, int *rc)
 {
-    while (unsent(s) > 0) {
+    while (unsent(s) > 0 || take_typed_line(s)) {
         /* One line a send, so each line leaves in a TLS record of its own:
          * what the Wireshark lab shows, and what --pad pads. */
-        const char *next = bytebuf_head(&s->out);
+        const char *next = bytebuf_head(&s->wire);
         const char *nl = memchr(next, '\n', unsent(s));
         size_t len = nl ? (size_t)(nl - next) + 1 : unsent(s);
         ssize_t n = conn_send(s->conn, next, len);
@@ -268,10 +321,11 @@ static int send_pending(struct session *s, int *rc)
             *rc = 1;
             if (receive(s, rc) == 0)
                 return 0;
-            fprintf(stderr, "tlschat: %s\n", why);
+            if (!comes_back(s, n, why))
+                fprintf(stderr, "tlschat: %s\n", why);
             return 0;
         }
-        bytebuf_consume(&s->out, (size_t)n);
+        bytebuf_consume(&s->wire, (size_t)n);
         if (unsent(s) == 0)
             s->delivered_ms = loop_now_ms();
     }
@@ -315,7 +369,8 @@ static int session_loop(struct session *s)
             return rc;
         struct pollfd p[2] = {{.fd = fd, .events = poll_events(conn_events(s->conn, 1, unsent(s) > 0))},
                               {.fd = STDIN_FILENO, .events = POLLIN}};
-        int nfds = (!s->input_done && !s->nick_pending && unsent(s) < STDIN_HIGH) ? 2 : 1;
+        int nfds = (!s->input_done && !s->nick_pending &&
+                    bytebuf_size(&s->out) + bytebuf_size(&s->rs.unacked) < STDIN_HIGH) ? 2 : 1;
         int wait_ms = -1;
         uint64_t now = loop_now_ms();
         if (s->nick_pending) {
@@ -343,6 +398,8 @@ static int session_loop(struct session *s)
                     wait_ms = (int)(QUIET_MS - quiet);
             }
         }
+        if (s->rs.state == RESUME_ASKED && (wait_ms < 0 || wait_ms > 100))
+            wait_ms = 100; /* the opt-in's answer, or the end of waiting for one */
         if (poll(p, (nfds_t)nfds, wait_ms) < 0) {
             if (errno == EINTR)
                 continue;
@@ -356,6 +413,87 @@ static int session_loop(struct session *s)
         else if (nfds == 2 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             read_input(s);
     }
+}
+
+/* The first line of a connection: opting in to sessions, or coming back to one. */
+static void say_hello(struct session *s)
+{
+    char hello[256];
+    size_t n = resume_hello(&s->rs, hello, sizeof hello);
+    s->rs.asked_ms = loop_now_ms();
+    bytebuf_append(&s->wire, hello, n);
+}
+
+/* The connection was lost: wait (reading what the user types meanwhile), then
+ * connect again, as often as it takes. 1 when connected again; 0 when giving
+ * up (status in *rc). */
+static int come_back(struct session *s, int *rc)
+{
+    char err[512];
+    const char *why = s->lost_why;
+    conn_close(s->conn);
+    s->conn = NULL;
+    s->lost = 0;
+    s->last_was_error = 0;
+    bytebuf_consume(&s->wire, bytebuf_size(&s->wire)); /* it went with the connection */
+    linebuf_free(&s->in);
+    linebuf_init(&s->in, MAX_RECV_LINE); /* and so did half a line */
+    reconnect_lost(&s->rc, loop_now_ms());
+    for (;;) {
+        if (loop_now_ms() - s->rc.lost_ms > RECONNECT_GIVE_UP_MS) {
+            fprintf(stderr, "tlschat: gave up reconnecting after %llu minutes: %s\n",
+                    (unsigned long long)(RECONNECT_GIVE_UP_MS / 60000), why);
+            *rc = 1;
+            return 0;
+        }
+        uint64_t delay = reconnect_delay_ms(&s->rc), until = loop_now_ms() + delay;
+        unsigned long long secs = (unsigned long long)(delay + 500) / 1000;
+        fprintf(stderr, "tlschat: connection lost (%s); reconnecting in %llu s\n", why, secs);
+        if (s->ui) {
+            char state[40];
+            snprintf(state, sizeof state, "reconnecting in %llu s", secs);
+            tui_set_state(s->ui, state);
+        }
+        uint64_t now;
+        while ((now = loop_now_ms()) < until) {
+            if (s->ui)
+                tui_flush(s->ui); /* the notice and the state shown, keys taken */
+            struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+            int reading = !s->input_done && bytebuf_size(&s->out) + bytebuf_size(&s->rs.unacked) < STDIN_HIGH;
+            int r = poll(&p, reading ? 1 : 0, (int)(until - now));
+            if (r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
+                if (s->ui) /* lines typed in the gap go out once it is back */
+                    tui_keys(s->ui);
+                else
+                    read_input(s);
+            }
+        }
+        if (s->ui) {
+            tui_set_state(s->ui, "reconnecting");
+            tui_flush(s->ui);
+        }
+        int fatal;
+        s->conn = reconnect_connect(&s->rc, s->o, s->tls, err, sizeof err, &fatal);
+        if (s->conn)
+            break;
+        if (fatal) {
+            fprintf(stderr, "tlschat: %s\n", err);
+            *rc = 1;
+            return 0;
+        }
+        why = err;
+    }
+    struct tls_summary sum;
+    int resumed = conn_summary(s->conn, &sum) == 0 && sum.resumed;
+    fprintf(stderr, "tlschat: reconnected to %s:%s (%s)%s\n", s->o->host, s->o->port, conn_peer(s->conn),
+            resumed ? ", TLS session resumed" : "");
+    if (s->ui)
+        tui_set_state(s->ui, s->input_done ? "leaving" : "connected");
+    if (s->input_done)
+        s->close_sent_ms = loop_now_ms(); /* the wait for "closed" starts again */
+    if (s->rs.have_token)
+        say_hello(s); /* "/session resume ...": first, as it must be */
+    return 1;
 }
 
 /* ---- the terminal interface's hooks ---- */
@@ -435,6 +573,8 @@ int client_run(const struct client_options *o)
     else
         print_connect_line(&s);
     linebuf_init(&s.in, MAX_RECV_LINE);
+    resume_init(&s.rs);
+    reconnect_first(&s.rc, s.conn);
     s.interactive = isatty(STDIN_FILENO);
     if (o->nick) { /* the first line: the server holds our join for it */
         nick_choice_init(&s.nick, o->nick);
@@ -446,10 +586,14 @@ int client_run(const struct client_options *o)
         after_first_lines(&s);
     }
     int rc = session_loop(&s);
+    while (s.lost && come_back(&s, &rc))
+        rc = session_loop(&s);
     tui_end(s.ui); /* the terminal back, and any last sentence on it */
     conn_close(s.conn);
     linebuf_free(&s.in);
     bytebuf_free(&s.out);
+    bytebuf_free(&s.wire);
+    resume_free(&s.rs);
     tls_free(tls);
     return rc;
 }

@@ -40,6 +40,9 @@ static const char usage[] =
     "      --nick NAME        your nick\n"
     "  -m, --message TEXT     send one line, print the replies, exit (see below)\n"
     "      --timeout SEC      give up connecting, or waiting for 'closed', after SEC s (default 10)\n"
+    "      --no-reconnect     end when the connection is lost, instead of connecting again\n"
+    "                         and resuming where it was (and send no /session opt-in line,\n"
+    "                         for servers other than tlschatd)\n"
     "  -q, --quiet            no connect line\n"
     "      --no-color         no colours in the terminal interface (so does NO_COLOR)\n"
     "  -v, --verbose          the words of the server's key in the connect line\n"
@@ -59,7 +62,7 @@ static const char usage[] =
 
 enum {
     OPT_CA = 256, OPT_CERT, OPT_KEY, OPT_SERVERNAME, OPT_PIN, OPT_INSECURE, OPT_PLAIN,
-    OPT_NICK, OPT_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_NO_COLOR, OPT_KNOWN_HOSTS, OPT_TOFU, OPT_FORGET,
+    OPT_NICK, OPT_TIMEOUT, OPT_NO_RECONNECT, OPT_HELP, OPT_VERSION, OPT_NO_COLOR, OPT_KNOWN_HOSTS, OPT_TOFU, OPT_FORGET,
     OPT_SHOW_CERT
 };
 
@@ -74,6 +77,7 @@ static const struct option longopts[] = {
     {"nick", required_argument, NULL, OPT_NICK},
     {"message", required_argument, NULL, 'm'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"no-reconnect", no_argument, NULL, OPT_NO_RECONNECT},
     {"quiet", no_argument, NULL, 'q'},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"verbose", no_argument, NULL, 'v'},
@@ -134,6 +138,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     o->port = "8443";
     o->timeout_s = 10;
+    o->reconnect = 1;
     tls_config_init(&o->tls);
     o->tls.words = &client_words; /* no --ca: client_options_locate finds ca.crt */
     opterr = 0;
@@ -161,6 +166,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
             o->timeout_s = (int)n;
             break;
         case 'q': o->quiet = 1; break;
+        case OPT_NO_RECONNECT: o->reconnect = 0; break;
         case OPT_NO_COLOR: o->no_color = 1; break;
         case 'v': o->verbose = 1; break;
         case OPT_KNOWN_HOSTS:
@@ -224,6 +230,7 @@ int client_options_parse(struct client_options *o, int argc, char **argv)
     }
     if (args_tls_range(&o->tls, err, sizeof err) < 0)
         goto refused;
+    o->tls.resume_sessions = o->reconnect; /* a reconnect resumes the TLS session, where it can */
     /* Checked here too, so that a mistyped --pin is a usage error (2), not a TLS failure. */
     if (o->tls.pin && tls_pin_parse(o->tls.pin, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "%s: --pin %s (%s prints it)\n", prog, err, SHOW_CERT_COMMAND);

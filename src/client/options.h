@@ -26,6 +26,7 @@ struct client_options {
     char known_hosts[KNOWN_HOSTS_PATH_MAX]; /* the known-hosts file in use */
     struct join_uri uri;    /* HOST given as tlschat://HOST:PORT/?pin=... */
     int timeout_s;
+    int reconnect;          /* come back after a lost connection (--no-reconnect: 0) */
     struct tls_config tls;
     char ca_path[CERTDIR_PATH_MAX]; /* ca.crt as found when no option names it */
 };

@@ -315,6 +315,11 @@ int conn_cert_requested(const struct conn *c)
     return c->type->cert_requested(c);
 }
 
+int conn_export_secret(const struct conn *c, const char *label, unsigned char *out, size_t len)
+{
+    return c->type->export_secret(c, label, out, len);
+}
+
 int conn_summary(const struct conn *c, struct tls_summary *s)
 {
     return c->type->summary(c, s);

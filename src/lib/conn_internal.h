@@ -30,6 +30,7 @@ struct conn_type {
     int (*cert_requested)(const struct conn *c);
     int (*tell_plaintext_peer)(struct conn *c);
     void (*refuse)(struct conn *c, const char *line);
+    int (*export_secret)(const struct conn *c, const char *label, unsigned char *out, size_t len);
 };
 
 extern const struct conn_type conn_plain, conn_tls;

@@ -121,6 +121,16 @@ static void plain_refuse(struct conn *c, const char *line)
     }
 }
 
+/* Plaintext has no secret to derive anything from. */
+static int plain_export(const struct conn *c, const char *label, unsigned char *out, size_t len)
+{
+    (void)c;
+    (void)label;
+    (void)out;
+    (void)len;
+    return -1;
+}
+
 const struct conn_type conn_plain = {
     .is_tls = 0,
     .init = plain_init,
@@ -134,4 +144,5 @@ const struct conn_type conn_plain = {
     .cert_requested = plain_nothing,
     .tell_plaintext_peer = plain_tell,
     .refuse = plain_refuse,
+    .export_secret = plain_export,
 };

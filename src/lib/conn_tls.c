@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <openssl/err.h>
@@ -194,6 +195,17 @@ static void tls_refuse(struct conn *c, const char *line)
     (void)ignored;
 }
 
+/* RFC 5705 / RFC 8446 section 7.5: a value only the two ends of this session
+ * can compute. */
+static int tls_export(const struct conn *c, const char *label, unsigned char *out, size_t len)
+{
+    if (!c->handshake_done || c->failed)
+        return -1;
+    int ok = SSL_export_keying_material(c->ssl, out, len, label, strlen(label), NULL, 0, 0);
+    ERR_clear_error();
+    return ok == 1 ? 0 : -1;
+}
+
 const struct conn_type conn_tls = {
     .is_tls = 1,
     .init = tls_init,
@@ -207,4 +219,5 @@ const struct conn_type conn_tls = {
     .cert_requested = tls_cert_requested,
     .tell_plaintext_peer = tls_tell_plaintext_peer,
     .refuse = tls_refuse,
+    .export_secret = tls_export,
 };

@@ -313,12 +313,11 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
                 goto fail;
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
         }
-        /* Chat clients hold one long session and never resume: no tickets in
-         * TLS 1.3 (a round of writes per handshake) nor in TLS 1.2 (whose
-         * ticket key would live until a restart), and no session cache. */
-        SSL_CTX_set_num_tickets(ctx, 0);
-        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        /* Clients that come back after a dropped connection resume with a
+         * TLS 1.3 ticket: keys of our own, rotated, short-lived, no 0-RTT,
+         * no TLS 1.2 resumption (tls_tickets.c). */
+        if (!t->dtls)
+            tls_tickets_server_setup(t, ctx);
         /* Read whole TCP segments, not a record header and then its body: half
          * the read(2) calls per handshake and per line (make bench). The
          * buffer is still given back when empty (SSL_MODE_RELEASE_BUFFERS). */
@@ -332,6 +331,7 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
             goto fail;
         if (!t->cert_file)
             SSL_CTX_set_client_cert_cb(ctx, no_client_cert);
+        tls_tickets_client_setup(t, ctx);
         if (t->insecure || t->verify_later) {
             /* verify_later: the program checks the key before it sends a byte */
             SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
@@ -367,6 +367,7 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     t->min_version = cfg->min_version;
     t->max_version = cfg->max_version;
     t->pad = cfg->pad;
+    t->resume_sessions = cfg->resume_sessions;
     t->dtls = cfg->dtls;
     t->words = cfg->words ? *cfg->words : tls_no_words;
     if (tls_version_check(cfg->min_version, cfg->max_version, err, errlen) < 0 ||
@@ -407,6 +408,10 @@ static struct tls *tls_new(const struct tls_config *cfg, int server, char *err, 
     }
     if (open_keylog(t, cfg, err, errlen) < 0)
         goto fail;
+    if (server && tls_tickets_rekey(t) < 0) {
+        set_err(err, errlen, "cannot make session ticket keys: the system gave no random bytes");
+        goto fail;
+    }
     if (!(t->ctx = make_ctx(t, err, errlen)))
         goto fail;
     if (!server) {
@@ -443,6 +448,8 @@ void tls_free(struct tls *t)
     if (!t)
         return;
     SSL_CTX_free(t->ctx);
+    SSL_SESSION_free(t->session);
+    OPENSSL_cleanse(t->tickets, sizeof t->tickets);
     if (t->keylog)
         fclose(t->keylog);
     free(t->cert_file);
@@ -461,6 +468,9 @@ int tls_reload(struct tls *t, char *err, size_t errlen)
     /* Each SSL holds its own reference to the context it was made from. */
     SSL_CTX_free(t->ctx);
     t->ctx = ctx;
+    /* Tickets made before the reload are not taken after it: a certificate
+     * the new CRL revokes cannot come back on one. */
+    tls_tickets_rekey(t);
     return 0;
 }
 
@@ -507,6 +517,7 @@ SSL *tls_ssl_new(struct tls *t, int fd, const char *servername, char *err, size_
         return ssl;
     }
     SSL_set_connect_state(ssl);
+    tls_tickets_offer(t, ssl);
     int pin_only = (t->has_pin && !t->ca_file) || t->verify_later; /* the key is the identity */
     if (!t->insecure && !pin_only && !(servername && *servername)) {
         /* A CA vouches for names: with no name to check, any certificate it
@@ -579,6 +590,7 @@ void tls_ssl_summary(SSL *ssl, struct tls_summary *s)
     int nid = SSL_get_negotiated_group(ssl);
     const char *g = nid > 0 ? SSL_group_to_name(ssl, nid) : NULL;
     snprintf(s->group, sizeof s->group, "%s", g ? g : "none");
+    s->resumed = tls_session_resumed(ssl);
     X509 *peer = SSL_get1_peer_certificate(ssl);
     if (!peer)
         return;

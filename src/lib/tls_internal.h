@@ -10,6 +10,15 @@
 
 #include "tls.h"
 
+#define TICKET_ROTATE_S   1800 /* a new ticket key every half hour... */
+#define TICKET_LIFETIME_S 3600 /* ...and a ticket is good for an hour at most */
+
+struct tls_ticket_key {
+    unsigned char name[16], aes[32], hmac[32];
+    long long made; /* time() */
+    int ok;
+};
+
 struct tls { /* one configured context */
     SSL_CTX *ctx;
     int server;
@@ -26,6 +35,9 @@ struct tls { /* one configured context */
     char verified_by[300];
     char keylog_warning[4400]; /* a path of up to 4096 bytes, and the words */
     char crl_warning[4400];    /* the CRL's path, and when it expires */
+    struct tls_ticket_key tickets[2]; /* server: the current ticket key and the one before */
+    int resume_sessions;       /* client: offer the last session again */
+    SSL_SESSION *session;      /* client: that session */
     char cert_warning[4400];   /* server: its certificate's path, and when it expires */
     int verify_later;          /* client: the program checks the public key after the handshake */
 };
@@ -44,6 +56,15 @@ void tls_ssl_summary(SSL *ssl, struct tls_summary *s);
 
 /* Client: the server asked for a certificate and none was configured. */
 int tls_ssl_cert_requested(SSL *ssl);
+
+/* ---- tls_tickets.c: TLS 1.3 resumption ---- */
+/* New ticket keys (at start and on reload). 0, or -1 without random bytes. */
+int tls_tickets_rekey(struct tls *t);
+void tls_tickets_server_setup(struct tls *t, SSL_CTX *ctx);
+void tls_tickets_client_setup(struct tls *t, SSL_CTX *ctx);
+/* Client: offer the kept session on ssl (once). */
+void tls_tickets_offer(struct tls *t, SSL *ssl);
+int tls_session_resumed(SSL *ssl);
 
 /* ALPN (tls_alpn.c): a client offers TLS_ALPN; a server selects it, serves a
  * client that offers nothing and refuses one that offers only other protocols.

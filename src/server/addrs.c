@@ -90,7 +90,7 @@ struct addr_count *addr_table_get(struct addr_table *t, const struct sockaddr *s
 
 void addr_table_release(struct addr_table *t, struct addr_count *a)
 {
-    if (!a || a->conns > 0)
+    if (!a || a->conns > 0 || a->sessions > 0)
         return;
     for (struct addr_count **p = &t->buckets[bucket_of(t, a->key)]; *p; p = &(*p)->next)
         if (*p == a) {

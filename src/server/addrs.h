@@ -14,6 +14,7 @@ struct addr_count {
     unsigned char key[ADDR_KEY_LEN];
     unsigned conns;      /* connections from it now, in any state */
     unsigned handshakes; /* of those, still handshaking */
+    unsigned sessions;   /* sessions kept for clients gone from it (resume.c) */
     struct addr_count *next;
 };
 
@@ -36,7 +37,7 @@ int addr_key(const struct sockaddr *sa, unsigned char key[ADDR_KEY_LEN]);
  * not an IP address. */
 struct addr_count *addr_table_get(struct addr_table *t, const struct sockaddr *sa);
 
-/* Forget a when it holds no connection. */
+/* Forget a when it holds no connection and no kept session. */
 void addr_table_release(struct addr_table *t, struct addr_count *a);
 
 #endif

@@ -40,6 +40,21 @@ __attribute__((format(printf, 3, 4))) static void tell(struct chat_room *r, stru
     r->ops->send(r->ctx, to, out, n);
 }
 
+/* A private line to one member: kept for it to resume, where the server does. */
+__attribute__((format(printf, 3, 4))) static void tell_private(struct chat_room *r, struct chat_member *to,
+                                                               const char *fmt, ...)
+{
+    char out[OUT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = format_line(out, sizeof out, fmt, ap);
+    va_end(ap);
+    if (r->ops->private_line)
+        r->ops->private_line(r->ctx, to, out, n);
+    else
+        r->ops->send(r->ctx, to, out, n);
+}
+
 /* One line to everyone but except. */
 __attribute__((format(printf, 3, 0))) static void say_to_all(struct chat_room *r, const struct chat_member *except,
                                                              const char *fmt, va_list ap)
@@ -364,6 +379,42 @@ int chat_arrive(struct chat_room *r, struct chat_member *m, const char *cert_cn,
     return 0;
 }
 
+int chat_join_as(struct chat_room *r, struct chat_member *m, const char *nick)
+{
+    size_t len = strlen(nick);
+    chat_unhold(r, m); /* a session come back, not a newcomer */
+    if (r->mode == CHAT_MODE_ECHO || !chat_nick_valid(nick, len) || chat_find(r, nick, len)) {
+        char why[8];
+        chat_join(r, m, NULL, why, sizeof why); /* a guest never fails */
+        return 0;
+    }
+    m->cert_bound = 0;
+    m->unannounced = 0;
+    set_nick(m, nick, len);
+    link_member(r, m);
+    tell(r, m, "* welcome back, %s: %zu online, /help for commands", m->nick, r->count);
+    if (in_a_crowd(r))
+        wait_to_announce(r, m);
+    else
+        tell_all(r, m, "* %s joined", m->nick);
+    return 1;
+}
+
+void chat_replace(struct chat_room *r, struct chat_member *old, struct chat_member *fresh)
+{
+    int unannounced = old->unannounced;
+    chat_unhold(r, fresh);
+    fresh->cert_bound = old->cert_bound;
+    set_nick(fresh, old->nick, strlen(old->nick));
+    chat_leave(r, old, NULL); /* quietly: fresh stands where it stood */
+    link_member(r, fresh);
+    fresh->unannounced = 0;
+    tell(r, fresh, "* welcome, %s%s: %zu online, /help for commands", fresh->nick,
+         fresh->cert_bound ? " (certificate verified)" : "", r->count);
+    if (unannounced) /* the others have yet to hear of it: they will, once */
+        wait_to_announce(r, fresh);
+}
+
 size_t chat_seats_taken(const struct chat_room *r)
 {
     return r->count + r->held;
@@ -473,9 +524,9 @@ static void cmd_msg(struct chat_room *r, struct chat_member *m, const char *arg,
         tell(r, m, "! no one called %.*s is here (/who lists who is)", (int)(nlen > 64 ? 64 : nlen), arg);
         return;
     }
-    tell(r, to, "*private* <%s> %.*s", m->nick, (int)tlen, text);
+    tell_private(r, to, "*private* <%s> %.*s", m->nick, (int)tlen, text);
     if (to != m)
-        tell(r, m, "*private* to <%s> %.*s", to->nick, (int)tlen, text);
+        tell_private(r, m, "*private* to <%s> %.*s", to->nick, (int)tlen, text);
 }
 
 static void quit(struct chat_room *r, struct chat_member *m)

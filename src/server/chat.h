@@ -46,6 +46,9 @@ struct chat_ops {
     void (*broadcast)(void *ctx, const struct chat_member *except, const char *line, size_t len);
     /* The member asked to leave; "closed" has already been sent to it. */
     void (*quit)(void *ctx, struct chat_member *m);
+    /* A private line to one member (/msg, and its copy to the sender): kept for
+     * it to resume (resume.c). NULL: sent as send does. */
+    void (*private_line)(void *ctx, struct chat_member *to, const char *line, size_t len);
 };
 
 enum chat_mode { CHAT_MODE_CHAT, CHAT_MODE_ECHO };
@@ -93,6 +96,16 @@ struct chat_member *chat_find(const struct chat_room *r, const char *nick, size_
  * a guest nick. Returns 0, or -1 with a sentence in why (the server tells the
  * client and closes). */
 int chat_join(struct chat_room *r, struct chat_member *m, const char *cert_cn, char *why, size_t whylen);
+
+/* Join wanting nick (a session come back, resume.c), at once even when held: a
+ * guest nick when nick is taken. Returns 1 when m got nick, 0 when a guest nick. */
+int chat_join_as(struct chat_room *r, struct chat_member *m, const char *nick);
+
+/* fresh takes old's place in the room (a session resumed, or a certificate
+ * connected again, from another connection): the same nick, and no one is told
+ * of anyone leaving or joining (fresh may be held: it is not after). old is out
+ * of the room after it. */
+void chat_replace(struct chat_room *r, struct chat_member *old, struct chat_member *fresh);
 
 /* Take a newcomer in (what the server calls). With cert_cn, or in echo mode,
  * it joins at once, as chat_join. Without, it is held (chat_hold.c): not yet

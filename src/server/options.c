@@ -40,6 +40,10 @@ static const char usage[] =
     "      --nick-rate N          nick changes one sender may make a minute (default 6, 3 at once)\n"
     "                             past these, the server reads that sender more slowly:\n"
     "                             nothing it says is lost (chat mode; echo has no rates)\n"
+    "      --history-lines N      lines kept in memory (never on disk) for clients that come back\n"
+    "                             after a dropped connection (default 1000; 0: no resuming)\n"
+    "      --history-bytes BYTES  and their size (default 262144; at most half of --max-queue)\n"
+    "      --history-age S        seconds a line, and a session gone away, is kept (default 600)\n"
     "      --handshake-timeout S  seconds to finish the TLS handshake (default 10)\n"
     "      --idle-timeout S       seconds of silence before a client is dropped (default 0: never)\n"
     "      --tls-min 1.2|1.3      lowest TLS version (default 1.2)\n"
@@ -61,7 +65,7 @@ static const char usage[] =
 
 enum {
     OPT_CERT = 256, OPT_KEY, OPT_CLIENT_CA, OPT_CRL, OPT_PLAIN, OPT_MODE, OPT_MAX_CLIENTS, OPT_MAX_LINE,
-    OPT_MAX_QUEUE, OPT_LINE_RATE, OPT_BYTE_RATE, OPT_NICK_RATE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_MAX_PER_ADDRESS, OPT_MAX_HANDSHAKES, OPT_HELP,
+    OPT_MAX_QUEUE, OPT_LINE_RATE, OPT_BYTE_RATE, OPT_NICK_RATE, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_MAX_PER_ADDRESS, OPT_MAX_HANDSHAKES, OPT_HISTORY_LINES, OPT_HISTORY_BYTES, OPT_HISTORY_AGE, OPT_HELP,
     OPT_VERSION, OPT_QR, OPT_JOIN_HOST
 };
 
@@ -82,6 +86,9 @@ static const struct option longopts[] = {
     {"line-rate", required_argument, NULL, OPT_LINE_RATE},
     {"byte-rate", required_argument, NULL, OPT_BYTE_RATE},
     {"nick-rate", required_argument, NULL, OPT_NICK_RATE},
+    {"history-lines", required_argument, NULL, OPT_HISTORY_LINES},
+    {"history-bytes", required_argument, NULL, OPT_HISTORY_BYTES},
+    {"history-age", required_argument, NULL, OPT_HISTORY_AGE},
     {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"verbose", no_argument, NULL, 'v'},
@@ -113,11 +120,15 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     o->line_rate = 20;
     o->byte_rate = 65536;
     o->nick_rate = 6;
+    o->history_lines = 1000;
+    o->history_bytes = (size_t)256 * 1024;
+    o->history_age = 600;
     o->verbosity = 1;
     tls_config_init(&o->tls);
     o->tls.words = &server_words; /* no --cert/--key: server_options_locate finds them */
 
     const char *prog = "tlschatd";
+    int history_bytes_given = 0;
     char err[256];
     long n;
     int c;
@@ -184,6 +195,22 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
                 goto refused;
             o->nick_rate = (unsigned)n;
             break;
+        case OPT_HISTORY_LINES:
+            if (args_number("--history-lines", optarg, 0, 1000000, &n, err, sizeof err) < 0)
+                goto refused;
+            o->history_lines = (size_t)n;
+            break;
+        case OPT_HISTORY_BYTES:
+            if (args_number("--history-bytes", optarg, 1024, 1L << 29, &n, err, sizeof err) < 0)
+                goto refused;
+            o->history_bytes = (size_t)n;
+            history_bytes_given = 1;
+            break;
+        case OPT_HISTORY_AGE:
+            if (args_number("--history-age", optarg, 1, 86400, &n, err, sizeof err) < 0)
+                goto refused;
+            o->history_age = (unsigned)n;
+            break;
         case OPT_HS_TIMEOUT:
             if (args_number("--handshake-timeout", optarg, 1, 3600, &n, err, sizeof err) < 0)
                 goto refused;
@@ -225,6 +252,15 @@ int server_options_parse(struct server_options *o, int argc, char **argv)
     if (!!o->tls.cert_file != !!o->tls.key_file) {
         fprintf(stderr, "%s: --cert and --key go together: give both, or neither to use server.crt and server.key "
                         "from the certificate directory (see tlschatd --help)\n", prog);
+        return 2;
+    }
+    if (!history_bytes_given && o->history_bytes > o->max_queue / 2)
+        o->history_bytes = o->max_queue / 2; /* the default follows a small --max-queue */
+    if (o->history_lines > 0 && o->history_bytes > o->max_queue / 2) {
+        /* A client that comes back is sent what it missed at once, into its queue. */
+        fprintf(stderr, "%s: --history-bytes %zu is more than half of --max-queue (%zu): a client coming back "
+                        "would be dropped for the lines it missed; lower --history-bytes or raise --max-queue\n",
+                prog, o->history_bytes, o->max_queue);
         return 2;
     }
     if (o->tls.crl_file && !o->tls.client_ca_file) {

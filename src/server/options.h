@@ -23,6 +23,9 @@ struct server_options {
     unsigned nick_rate;         /* nick changes a sender may make a minute (3 at once) */
     unsigned handshake_timeout; /* seconds */
     unsigned idle_timeout;      /* seconds, 0: none */
+    size_t history_lines;       /* lines kept for clients to resume (0: none, no resume) */
+    size_t history_bytes;       /* and their bytes */
+    unsigned history_age;       /* seconds a line, and a session gone away, is kept */
     int verbosity;              /* 0 -q, 1 normal, 2 -v */
     int qr;                     /* --qr: draw the join address as a QR code at start */
     const char *join_host;      /* --join-host: the name or address others reach this server by */

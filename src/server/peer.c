@@ -45,6 +45,7 @@ static void watch(struct client *c, int want_read, int have_output)
 void peer_destroy(struct client *c, const char *reason)
 {
     struct server *s = c->srv;
+    resume_detach(c, !c->quitting);
     chat_leave(&s->room, &c->member, s->stopping ? NULL : reason); /* nothing unless in the room or held */
     if (c->state != HANDSHAKING || s->opt->verbosity >= LOG_DEBUG)
         server_log(s, LOG_INFO, "disconnect #%lu %s%s%s: %s", c->id, conn_peer(c->conn),
@@ -82,7 +83,7 @@ static void drop_later(struct client *c, const char *reason)
     mark_dirty(c);
 }
 
-static void queue_msg(struct client *c, struct msg *m)
+void peer_queue_msg(struct client *c, struct msg *m)
 {
     if (c->drop)
         return;
@@ -107,7 +108,7 @@ void peer_queue_line(struct client *c, const char *line, size_t len)
         drop_later(c, "out of memory");
         return;
     }
-    queue_msg(c, m);
+    peer_queue_msg(c, m);
     msg_unref(m);
 }
 
@@ -121,6 +122,7 @@ void peer_start_closing(struct client *c, const char *reason)
     c->paused = 0; /* read on, to see the peer go */
     loop_timer_cancel(c->srv->loop, &c->resume);
     snprintf(c->reason, sizeof c->reason, "%s", reason);
+    resume_detach(c, !c->quitting);
     chat_leave(&c->srv->room, &c->member, c->srv->stopping ? NULL : reason);
     loop_timer_set(c->srv->loop, &c->timer, CLOSE_GRACE_MS, on_timer, c);
     mark_dirty(c);
@@ -138,21 +140,50 @@ static void chat_broadcast(void *ctx, const struct chat_member *except, const ch
 {
     struct server *s = ctx;
     struct msg *m = msg_new(line, len); /* one copy, shared by every queue */
-    if (!m)
+    uint64_t seq = 0;
+    struct msg *num = resume_number(s, line, len, except, NULL, &seq); /* "#SEQ line", for sessions */
+    if (!m) {
+        msg_unref(num);
         return;
-    for (struct chat_member *mem = s->room.head; mem; mem = mem->next)
-        if (mem != except)
-            queue_msg(mem->user, m);
+    }
+    for (struct chat_member *mem = s->room.head; mem; mem = mem->next) {
+        struct client *c = mem->user;
+        if (mem == except)
+            continue;
+        if (c->sess && num) {
+            c->sess->last_queued = seq;
+            peer_queue_msg(c, num);
+        } else {
+            peer_queue_msg(c, m);
+        }
+    }
     msg_unref(m);
+    msg_unref(num);
+}
+
+static void chat_private(void *ctx, struct chat_member *to, const char *line, size_t len)
+{
+    struct client *c = to->user;
+    uint64_t seq = 0;
+    struct msg *num = c->sess ? resume_number(ctx, line, len, NULL, to, &seq) : NULL;
+    if (num) {
+        c->sess->last_queued = seq;
+        peer_queue_msg(c, num);
+    }
+    else
+        peer_queue_line(c, line, len);
+    msg_unref(num);
 }
 
 static void chat_quit(void *ctx, struct chat_member *m)
 {
     (void)ctx;
-    peer_start_closing(m->user, "quit");
+    struct client *c = m->user;
+    c->quitting = 1; /* no coming back from a goodbye */
+    peer_start_closing(c, "quit");
 }
 
-const struct chat_ops peer_chat_ops = {chat_send, chat_broadcast, chat_quit};
+const struct chat_ops peer_chat_ops = {chat_send, chat_broadcast, chat_quit, chat_private};
 
 /* ---- I/O ---- */
 
@@ -258,7 +289,11 @@ static void handle_lines(struct client *c, int *quota)
     int r;
     while (*quota > 0 && c->state == CHATTING && !c->drop && !c->paused &&
            (r = linebuf_peek(&c->in, &line, &len)) != 0) {
-        uint64_t wait = r == 1 ? rate_wait(c, line, len) : 0;
+        uint64_t num = 0;
+        const char *text = line;
+        size_t tlen = len;
+        int numbered = r == 1 && c->sess && resume_parse_number(line, len, &num, &text, &tlen);
+        uint64_t wait = r == 1 ? rate_wait(c, text, tlen) : 0;
         if (wait > 0) {
             pause_reading(c, wait);
             return;
@@ -271,9 +306,20 @@ static void handle_lines(struct client *c, int *quota)
             peer_start_closing(c, "line too long");
             return;
         }
-        chat_line(&c->srv->room, &c->member, (char *)line, len);
         (*quota)--;
+        if (numbered) {
+            if (num <= c->sess->in_seq)
+                continue; /* sent again after a cut, and taken before it */
+            c->sess->in_seq = num;
+            line = text;
+            len = tlen;
+        }
+        int first = !c->said_a_line;
+        c->said_a_line = 1;
+        if (!resume_command(c, line, len, first))
+            chat_line(&c->srv->room, &c->member, (char *)line, len);
     }
+    resume_ack(c);
 }
 
 /* Read and handle what c sent, within this round's share: LINES_PER_ROUND
@@ -346,30 +392,79 @@ static void established(struct client *c)
                    sum.group, shown_cn[0] ? " cn=" : "", shown_cn);
     else
         server_log(s, LOG_INFO, "connect #%lu %s plaintext", c->id, conn_peer(c->conn));
-    if (chat_seats_taken(&s->room) >= s->opt->max_clients) { /* seats are for members (and the held) only */
-        char msg[128];
-        int n = snprintf(msg, sizeof msg, "! the server is full (%zu users): try again later", s->opt->max_clients);
-        peer_queue_line(c, msg, (size_t)n);
-        peer_start_closing(c, "server full");
-        return;
-    }
-    char why[160];
-    const char *cn = s->tls && tls_requires_client_cert(s->tls) ? sum.cn : NULL; /* --plain: no tls */
-    if (chat_arrive(&s->room, &c->member, cn, why, sizeof why) < 0) { /* held until its first line (chat_hold.c) */
-        char msg[200];
-        int n = snprintf(msg, sizeof msg, "! %s", why);
-        peer_queue_line(c, msg, (size_t)n);
-        peer_start_closing(c, why);
-        return;
-    }
-    if (s->opt->idle_timeout)
-        loop_timer_set(s->loop, &c->timer, (uint64_t)s->opt->idle_timeout * 1000, on_timer, c);
+    c->cert_required = s->tls && tls_requires_client_cert(s->tls); /* --plain: no tls */
+    if (c->cert_required)
+        snprintf(c->cert_cn, sizeof c->cert_cn, "%s", sum.cn);
     uint64_t now = loop_now_ms();
     bucket_init(&c->lines, 5.0 * s->opt->line_rate, now);
     bucket_init(&c->bytes, byte_burst_of(s->opt), now);
     bucket_init(&c->nicks, 3, now);
+    if (peer_join(c) < 0) /* without a certificate name: held until its first line (chat_hold.c) */
+        return;
     watch(c, 1, 0);
     do_read(c); /* the client may have sent lines right behind its handshake */
+}
+
+static const char nick_taken[] = "! your nick was taken while you were away: you have a new one (/nick to choose)";
+
+/* The member whose place c's certificate takes: the same name, certified. */
+static struct client *same_certificate(struct client *c)
+{
+    size_t len = strlen(c->cert_cn);
+    struct chat_member *m = c->cert_required && len ? chat_find(&c->srv->room, c->cert_cn, len) : NULL;
+    return m && m->cert_bound && strcmp(m->nick, c->cert_cn) == 0 ? m->user : NULL;
+}
+
+void peer_take_over(struct client *old, struct client *fresh)
+{
+    struct server *s = fresh->srv;
+    server_log(s, LOG_INFO, "#%lu %s takes the place of #%lu as %s", fresh->id, conn_peer(fresh->conn), old->id,
+               old->member.nick);
+    chat_replace(&s->room, &old->member, &fresh->member);
+    static const char gone[] = "! you connected again from elsewhere: this connection is closed";
+    peer_queue_line(old, gone, sizeof gone - 1);
+    peer_start_closing(old, "connected again from elsewhere");
+    if (s->opt->idle_timeout)
+        loop_timer_set(s->loop, &fresh->timer, (uint64_t)s->opt->idle_timeout * 1000, on_timer, fresh);
+    else
+        loop_timer_cancel(s->loop, &fresh->timer);
+}
+
+int peer_join(struct client *c)
+{
+    return peer_join_as(c, NULL);
+}
+
+int peer_join_as(struct client *c, const char *nick)
+{
+    struct server *s = c->srv;
+    loop_timer_cancel(s->loop, &c->timer);
+    struct client *old = same_certificate(c);
+    if (old) { /* a new connection of the same person: the stale one gives way */
+        peer_take_over(old, c);
+        return 0;
+    }
+    if (!nick && chat_seats_taken(&s->room) >= s->opt->max_clients) { /* seats are for members (and the held) only */
+        char msg[128];
+        int n = snprintf(msg, sizeof msg, "! the server is full (%zu users): try again later", s->opt->max_clients);
+        peer_queue_line(c, msg, (size_t)n);
+        peer_start_closing(c, "server full");
+        return -1;
+    }
+    char why[160];
+    if (nick && !c->cert_required) {
+        if (!chat_join_as(&s->room, &c->member, nick))
+            peer_queue_line(c, nick_taken, sizeof nick_taken - 1);
+    } else if (chat_arrive(&s->room, &c->member, c->cert_required ? c->cert_cn : NULL, why, sizeof why) < 0) {
+        char msg[200];
+        int n = snprintf(msg, sizeof msg, "! %s", why);
+        peer_queue_line(c, msg, (size_t)n);
+        peer_start_closing(c, why);
+        return -1;
+    }
+    if (s->opt->idle_timeout)
+        loop_timer_set(s->loop, &c->timer, (uint64_t)s->opt->idle_timeout * 1000, on_timer, c);
+    return 0;
 }
 
 static void do_handshake(struct client *c)

@@ -208,6 +208,7 @@ static void on_chat_tick(struct loop *loop, void *arg)
 {
     struct server *s = arg;
     chat_tick(&s->room);
+    resume_tick(s);
     loop_timer_set(loop, &s->chat_timer, CHAT_TICK_MS, on_chat_tick, s);
 }
 
@@ -283,6 +284,10 @@ static int start(struct server *s, char *err, size_t errlen)
         return -1;
     }
     chat_room_init(&s->room, opt->echo ? CHAT_MODE_ECHO : CHAT_MODE_CHAT, &peer_chat_ops, s);
+    if (resume_init(s) < 0) {
+        snprintf(err, errlen, "out of memory for --history-lines %zu", opt->history_lines);
+        return -1;
+    }
     loop_timer_set(s->loop, &s->chat_timer, CHAT_TICK_MS, on_chat_tick, s); /* h-chat: chat_tick */
     if (start_listening(s, err, errlen) < 0)
         return -1;
@@ -310,6 +315,7 @@ int server_run(struct server_options *opt)
         rc = 0;
     }
     destroy_all(s);
+    resume_free(s);
     for (int k = 0; k < s->nlfd; k++)
         close(s->lfds[k]);
     if (s->sigfd >= 0)

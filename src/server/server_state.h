@@ -9,12 +9,14 @@
 
 #include "addrs.h"
 #include "chat.h"
+#include "history.h"
 #include "conn.h"
 #include "linebuf.h"
 #include "loop.h"
 #include "options.h"
 #include "outq.h"
 #include "ratelimit.h"
+#include "resume.h"
 
 #define MAX_LISTENERS 8
 #define IO_CHUNK      16384 /* one TLS record's worth */
@@ -49,6 +51,12 @@ struct client {
     struct client *dirty_prev, *dirty_next;
     struct client *prev, *next;
     char reason[200];
+    /* resume.c */
+    struct rsession *sess; /* opted in: its session */
+    int said_a_line;       /* a "/session resume" must be its first line: it comes back held */
+    int quitting;          /* it said /quit or close: its session ends with it */
+    int cert_required;     /* --client-ca: the nick is cert_cn (refused when not a valid nick) */
+    char cert_cn[128];     /* the client certificate's one CN ("" when it has none, or several) */
 };
 
 struct server {
@@ -73,6 +81,8 @@ struct server {
     int stopping;
     struct loop_timer accept_timer, stop_timer, wake_timer;
     struct loop_timer chat_timer; /* chat_tick, once a second (server.c) */
+    struct history history;   /* resume.c: the recent lines, for sessions that come back */
+    struct sessions sessions;
     char scratch[IO_CHUNK];
 };
 
@@ -108,6 +118,17 @@ void peer_destroy(struct client *c, const char *reason);
 void peer_start_closing(struct client *c, const char *reason);
 
 void peer_queue_line(struct client *c, const char *line, size_t len);
+void peer_queue_msg(struct client *c, struct msg *m);
+
+/* Put c (its first line came, or its wait ran out) into the room: 0, or -1
+ * when it was refused (told why, and closing). */
+int peer_join(struct client *c);
+/* The same, wanting nick (a session come back): a guest nick when it is taken. */
+int peer_join_as(struct client *c, const char *nick);
+
+/* fresh takes old's place in the room (the same certificate, or the same
+ * session, from a new connection); old is told and closed. */
+void peer_take_over(struct client *old, struct client *fresh);
 
 /* The loop's tick: everything queued this round leaves, one write per client. */
 void peer_tick(struct loop *loop, void *arg);

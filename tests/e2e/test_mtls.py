@@ -90,15 +90,21 @@ class MutualTLS(Case):
                          {"*   alice [certificate]", "*   bob [certificate] (you)"})
         bob.send("/msg alice only you")
         self.assertEqual(alice.readline(), "*private* <bob> only you")
-        # One certificate, one seat: a second alice is refused.
+        # One certificate, one seat: a second alice takes the place of the
+        # first (a stale connection after a Wi-Fi drop), and the room hears of
+        # no one leaving or joining.
         alice2 = self.member(srv, "alice")
-        self.assertEqual(alice2.readline(), "! alice is already connected")
-        self.assertIsNone(alice2.readline())
+        self.assertRegex(alice2.readline(), r"^\* welcome, alice \(certificate verified\): 2 online")
+        self.assertEqual(alice.readline(), "! you connected again from elsewhere: this connection is closed")
+        self.assertIsNone(alice.readline())
         self.assertEqual(bob.readline(), "*private* to <alice> only you")
-        self.assert_quiet(bob)  # no join or leave notice for the refused one
+        self.assert_quiet(bob)
+        bob.send("/msg alice still you")
+        self.assertEqual(alice2.readline(), "*private* <bob> still you")
         # Once alice leaves, her certificate gets her seat back.
-        alice.send("close")
-        self.assertEqual(alice.readline(), "closed")
+        alice2.send("close")
+        self.assertEqual(alice2.readline(), "closed")
+        self.assertEqual(bob.readline(), "*private* to <alice> still you")
         self.assertEqual(bob.readline(), "* alice left (quit)")
         alice3 = self.member(srv, "alice")
         self.assertRegex(alice3.readline(), r"^\* welcome, alice \(certificate verified\)")

@@ -39,7 +39,7 @@ static void f_quit(void *ctx, struct chat_member *m)
     chat_leave(ctx, m, "quit");
 }
 
-static const struct chat_ops ops = {f_send, f_broadcast, f_quit};
+static const struct chat_ops ops = {f_send, f_broadcast, f_quit, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -47,7 +47,7 @@ static void t_quit(void *ctx, struct chat_member *m)
     chat_leave(ctx, m, "quit");
 }
 
-static const struct chat_ops ops = {t_send, t_broadcast, t_quit};
+static const struct chat_ops ops = {t_send, t_broadcast, t_quit, NULL};
 
 struct fixture {
     struct chat_room room;
@@ -550,6 +550,46 @@ static void test_crowd_every_join_told_eventually(void **state)
     crowd_free(c);
 }
 
+/* A session come back (resume.c): its own nick when free, a guest when not. */
+static void test_join_as(void **state)
+{
+    struct fixture *f = *state;
+    struct chat_member back = {0}, again = {0};
+    struct box bb = {0}, ba = {0};
+    back.user = &bb;
+    again.user = &ba;
+    assert_int_equal(chat_join_as(&f->room, &back, "bob"), 1);
+    assert_string_equal(back.nick, "bob");
+    assert_string_equal(bb.lines[0], "* welcome back, bob: 4 online, /help for commands");
+    assert_string_equal(last(&f->box[0]), "* bob joined");
+    /* Taken (by look-alike too) while it was away: a guest nick. */
+    assert_int_equal(chat_join_as(&f->room, &again, "B0B"), 0);
+    assert_string_equal(again.nick, "guest4");
+    assert_string_equal(last(&f->box[0]), "* guest4 joined");
+}
+
+/* A new connection takes an old one's place: same nick, and no one hears of
+ * anyone leaving or joining. */
+static void test_replace_is_quiet(void **state)
+{
+    struct fixture *f = *state;
+    struct chat_member fresh = {0};
+    struct box bf = {0};
+    fresh.user = &bf;
+    chat_replace(&f->room, &f->m[1], &fresh);
+    assert_string_equal(fresh.nick, "guest2");
+    assert_true(fresh.joined);
+    assert_false(f->m[1].joined);
+    assert_int_equal(f->room.count, 3);
+    assert_string_equal(bf.lines[0], "* welcome, guest2: 3 online, /help for commands");
+    assert_int_equal(f->box[0].n, 0);
+    assert_int_equal(f->box[2].n, 0);
+    assert_ptr_equal(chat_find(&f->room, "guest2", 6), &fresh);
+    say(f, 0, "still there?");
+    assert_string_equal(last(&bf), "<guest1> still there?");
+    assert_int_equal(f->box[1].n, 0); /* the old one hears nothing more */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -574,6 +614,8 @@ int main(void)
         cmocka_unit_test(test_crowd_newcomer_heard_of_before_it_speaks),
         cmocka_unit_test(test_crowd_came_and_went_between_ticks),
         cmocka_unit_test(test_crowd_every_join_told_eventually),
+        cmocka_unit_test_setup(test_join_as, setup),
+        cmocka_unit_test_setup(test_replace_is_quiet, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

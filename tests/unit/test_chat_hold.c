@@ -49,7 +49,7 @@ static void t_quit(void *ctx, struct chat_member *m)
     chat_leave(ctx, m, "quit");
 }
 
-static const struct chat_ops ops = {t_send, t_broadcast, t_quit};
+static const struct chat_ops ops = {t_send, t_broadcast, t_quit, NULL};
 
 /* alice in the room (joined at once, as with a certificate), the rest arriving. */
 struct fixture {
