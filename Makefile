@@ -66,7 +66,7 @@ $(BUILD)/obj/%.o: %.c
 # Unit tests reach into the server's pure parts (chat, outq) and the library's
 # internal headers.
 $(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Isrc/server -Isrc/lib -Isrc/client
-$(BUILD)/obj/src/client/tui.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
+$(BUILD)/obj/src/client/tui.o $(BUILD)/obj/src/client/tui_signals.o: ALL_CFLAGS += $(NCURSES_CFLAGS)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -23,6 +23,7 @@
 #include "text.h"
 #include "tui_input.h"
 #include "tui_room.h"
+#include "tui_signals.h"
 #include "tui_wrap.h"
 
 #define SCROLLBACK  2000 /* lines kept */
@@ -397,6 +398,7 @@ struct tui *tui_start(const char *server, int color, const struct tui_hooks *hoo
     snprintf(t->state, sizeof t->state, "connected");
     tui_input_init(&t->in);
     tui_room_init(&t->room);
+    tui_signals_save_terminal();
     t->screen = newterm(NULL, stdout, stdin);
     if (!t->screen) {
         snprintf(err, errlen, "this terminal (TERM=%s) cannot be driven", getenv("TERM") ? getenv("TERM") : "");
@@ -416,6 +418,7 @@ struct tui *tui_start(const char *server, int color, const struct tui_hooks *hoo
         free(t);
         return NULL;
     }
+    tui_signals_arm(); /* a kill from outside gives the terminal back first */
     draw(t);
     return t;
 }
@@ -424,6 +427,7 @@ void tui_end(struct tui *t)
 {
     if (!t)
         return;
+    tui_signals_disarm();
     endwin();
     delscreen(t->screen);
     release_errors(t);

@@ -8,12 +8,23 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 
-from harness import TIMEOUT, Case, have, tlschat_argv, wait_for
+from harness import TIMEOUT, TLSCHAT, Case, have, tlschat_argv, wait_for
 
 ROW = re.compile(r"^\d\d:\d\d ")  # a line of its own starts with its time stamp
+
+
+def processes():
+    """(pid, command line) of every process still there when read."""
+    for p in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                yield int(p), f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not a process
 
 
 class Pane:
@@ -260,3 +271,20 @@ class TerminalInterface(Case):
         srv.stop()
         pane.wait(r"^tlschat: the server shut down$")
         pane.wait(r"^tlschat-exit=1$")
+
+    def test_killed_from_outside_gives_the_terminal_back(self):
+        srv = self.server()
+        argv = tlschat_argv(srv.port, "--nick", "bob")
+        # After tlschat, the same shell reports how it ended and how the terminal is set.
+        pane = Pane(self, ["sh", "-c", shlex.join(argv) + '; echo "ended=$?"; stty -a'])
+        pane.wait(r"\* welcome, bob: 1 online")
+        rx = re.compile(rf"^{re.escape(TLSCHAT)} .*--nick bob 127\.0\.0\.1 {srv.port}$")
+        pids = [pid for pid, cmd in processes() if rx.match(cmd)]
+        self.assertEqual(len(pids), 1, pids)
+        os.kill(pids[0], signal.SIGTERM)
+        pane.wait(r"^ended=143$")  # SIGTERM ended it, as before
+        screen = pane.wait(r"(^|\s)icanon(\s|;|$)") and pane.screen()
+        # The terminal is as it was found: line editing, echo and signals back.
+        for flag in ("icanon", "echo", "isig"):
+            self.assertRegex(screen, rf"(^|\s){flag}(\s|;|$)")
+            self.assertNotRegex(screen, rf"(^|\s)-{flag}(\s|;|$)")
