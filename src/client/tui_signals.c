@@ -12,7 +12,6 @@
 #include "tui_signals.h"
 
 #include <curses.h>
-#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <term.h>
@@ -31,15 +30,13 @@ static int armed;
 
 static void give_back(int sig)
 {
-    int saved = errno;
     if (have_found)
         tcsetattr(STDIN_FILENO, TCSANOW, &found);
     if (leave_len) {
         ssize_t n = write(STDOUT_FILENO, leave, leave_len);
         (void)n;
     }
-    raise(sig); /* the handler was reset: the default action ends us once we return */
-    errno = saved;
+    raise(sig); /* the handler was reset (and the signal not blocked): its default action ends us here */
 }
 
 void tui_signals_save_terminal(void)
