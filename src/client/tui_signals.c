@@ -13,6 +13,7 @@
 
 #include <curses.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <term.h>
 #include <termios.h>
@@ -47,11 +48,11 @@ void tui_signals_save_terminal(void)
 static void add_cap(const char *name)
 {
     const char *s = tigetstr(name);
-    if (!s || s == (char *)-1)
+    if (!s || (intptr_t)s == -1) /* absent, or not a string capability */
         return;
     size_t n = strlen(s);
-    if (n < sizeof leave - leave_len) {
-        memcpy(leave + leave_len, s, n);
+    if (n + 1 <= sizeof leave - leave_len) {
+        memcpy(leave + leave_len, s, n + 1);
         leave_len += n;
     }
 }
