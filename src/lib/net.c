@@ -133,6 +133,19 @@ static void set_nodelay(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/* After a failed accept that is not worth retrying: NET_WOULDBLOCK when no
+ * one is waiting, else -1 with the sentence. */
+static int accept_failed(char *err, size_t errlen)
+{
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return NET_WOULDBLOCK;
+    const char *hint = (errno == EMFILE || errno == ENFILE)
+                           ? " (too many open files: raise the limit with ulimit -n)"
+                           : "";
+    set_err(err, errlen, "cannot accept a connection: %s%s", strerror(errno), hint);
+    return -1;
+}
+
 int net_accept(int lfd, char *err, size_t errlen)
 {
     for (;;) {
@@ -146,13 +159,7 @@ int net_accept(int lfd, char *err, size_t errlen)
         }
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return NET_WOULDBLOCK;
-        const char *hint = (errno == EMFILE || errno == ENFILE)
-                               ? " (too many open files: raise the limit with ulimit -n)"
-                               : "";
-        set_err(err, errlen, "cannot accept a connection: %s%s", strerror(errno), hint);
-        return -1;
+        return accept_failed(err, errlen);
     }
 }
 
@@ -167,13 +174,7 @@ int net_accept_from(int lfd, struct sockaddr_storage *ss, socklen_t *sslen, char
             return fd;
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return NET_WOULDBLOCK;
-        const char *hint = (errno == EMFILE || errno == ENFILE)
-                               ? " (too many open files: raise the limit with ulimit -n)"
-                               : "";
-        set_err(err, errlen, "cannot accept a connection: %s%s", strerror(errno), hint);
-        return -1;
+        return accept_failed(err, errlen);
     }
 }
 

@@ -551,13 +551,11 @@ void tls_fingerprint_text(const unsigned char *der, size_t len, char *buf, size_
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) || buflen < 8 + 2 * mdlen) {
+    if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != TLS_SHA256_LEN) {
         snprintf(buf, buflen, "?");
         return;
     }
-    size_t at = (size_t)snprintf(buf, buflen, "sha256:");
-    for (size_t i = 0; i < mdlen; i++, at += 2)
-        snprintf(buf + at, 3, "%02x", md[i]);
+    tls_sha256_text(md, buf, buflen);
 }
 
 /* The certificate's one CN as UTF-8; "" when it has none, several, or one
