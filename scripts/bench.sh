@@ -208,7 +208,7 @@ start_peer() { # port, then the command
 }
 
 # The peers. EXTRA_PIDS: other processes whose CPU belongs to this server.
-start_server() { # kind: tlschatd-echo tlschatd-chat tlschatd-plain ncat socat stunnel ncat-chat
+start_server() { # kind: tlschatd-echo tlschatd-chat tlschatd-plain tlschatd-plain-chat ncat socat stunnel ncat-chat
     EXTRA_PIDS=()
     local port
     case $1 in
@@ -218,6 +218,7 @@ start_server() { # kind: tlschatd-echo tlschatd-chat tlschatd-plain ncat socat s
     # a room from a flooder) lifted, as ncat --chat has none.
     tlschatd-fanout) start_tlschatd "$1" --mode chat --cert "$CRT" --key "$KEY" --line-rate 1000000 --byte-rate 1073741824 ;;
     tlschatd-plain) start_tlschatd "$1" --mode echo --plain --max-clients $((HOLD + 10)) ;;
+    tlschatd-plain-chat) start_tlschatd "$1" --mode chat --plain ;;
     tlschatd-hold) start_tlschatd "$1" --mode echo --cert "$CRT" --key "$KEY" --max-clients $((HOLD + 10)) ;;
     ncat)
         port=$(free_port) || return 1
@@ -226,10 +227,12 @@ start_server() { # kind: tlschatd-echo tlschatd-chat tlschatd-plain ncat socat s
         port=$(free_port) || return 1
         start_peer "$port" ncat --ssl --ssl-cert "$CRT" --ssl-key "$KEY" -l 127.0.0.1 "$port" -m $((CROWD + 10)) --chat ;;
     s_server)
-        # One connection at a time, no session tickets (tlschatd issues none),
-        # nothing printed per connection.
+        # One connection at a time, nothing printed per connection, and one
+        # TLS 1.3 session ticket per handshake, as tlschatd gives
+        # (src/lib/tls_tickets.c): the same work on both sides. A ticket costs
+        # either server about 165,000 instructions (callgrind) and a write(2).
         port=$(free_port) || return 1
-        start_peer "$port" openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$CRT" -key "$KEY" -num_tickets 0 </dev/null ;;
+        start_peer "$port" openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$CRT" -key "$KEY" -num_tickets 1 </dev/null ;;
     socat)
         port=$(free_port) || return 1
         start_peer "$port" socat "OPENSSL-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr,backlog=511,cert=$CRT,key=$KEY,verify=0" EXEC:cat ;;
@@ -280,7 +283,7 @@ run() {
     fi
     start_server "$kind" || { stop_server; return 1; }
     local tls=(--ca "$CA")
-    [ "$kind" = tlschatd-plain ] && tls=(--plain)
+    case $kind in tlschatd-plain*) tls=(--plain) ;; esac
     before=$(cpu_ticks "$SPID" "${EXTRA_PIDS[@]+"${EXTRA_PIDS[@]}"}")
     LINE=$("$BENCH" "$@" "${tls[@]}" --label "$name" 127.0.0.1 "$SPORT" 2>"$tmp/bench.err")
     local rc=$?
@@ -421,11 +424,12 @@ done
 
 # Latency under load: the same room of CROWD, PACE lines a second from
 # PACE_SENDERS of them, each stamped; every delivery's latency, load generator
-# included. Goal: p99 <= 10 ms.
+# included. Goal: p99 <= 10 ms. tlschatd --plain runs the same room without
+# TLS: what the kernel's write(2) and read(2) alone leave of the goal here.
 echo
 echo "== latency under load: $PACE lines/s into a room of $CROWD TLS clients ($PACE_SENDERS senders, ${SECS} s)"
 declare -A LAT50 LAT99 LATMAX LAT_N
-for kind in tlschatd-chat ncat-chat; do
+for kind in tlschatd-chat tlschatd-plain-chat ncat-chat; do
     name=${kind%-chat}
     # ncat takes its handshakes one at a time, about 64 ms each: give it time.
     if run "$kind" "$name" --chat --concurrency "$CROWD" --senders "$PACE_SENDERS" --rate "$PACE" --duration "$SECS" --timeout 120; then
@@ -440,7 +444,7 @@ done
 hold_run() { # kind name [--plain]
     local kind=$1 name=$2 out=$tmp/hold-$2.out bpid rss0 rss1 rss2 brss fds line slab0 slab1
     local tls=(--ca "$CA")
-    [ "$kind" = tlschatd-plain ] && tls=(--plain)
+    case $kind in tlschatd-plain*) tls=(--plain) ;; esac
     start_server "$kind" || { stop_server; return 1; }
     sleep 0.2
     rss0=$(rss_kb "$SPID")
@@ -570,6 +574,7 @@ add_row "crowd: server CPU us/join+leave" "ncat --chat" "${CR_CPU[tlschatd]:-}" 
 add_row "latency p50 ms, $PACE lines/s" "ncat --chat" "${LAT50[tlschatd]:-}" "${LAT50[ncat]:-}"
 add_row "latency p99 ms, $PACE lines/s" "ncat --chat" "${LAT99[tlschatd]:-}" "${LAT99[ncat]:-}"
 add_row "latency max ms, $PACE lines/s" "ncat --chat" "${LATMAX[tlschatd]:-}" "${LATMAX[ncat]:-}"
+add_row "latency p99 ms, TLS vs none" "tlschatd --plain" "${LAT99[tlschatd]:-}" "${LAT99[tlschatd-plain]:-}"
 
 # A peer that did not run gets no row (tlschatd's number is not repeated for
 # it); a metric no peer ran for shows tlschatd's number once.
@@ -664,6 +669,9 @@ results=$resdir/results.tsv
         tsv "Server CPU per join and leave ($CROWD)" "$label" "${CR_CPU[$n]:-}" "us" lower
         tsv "Chat lines delivered/s ($CHAT_CLIENTS clients)" "$label" "${CH[$n]:-}" "lines/s" higher
     done
+    # The same room without TLS, beside the two above in the latency panel.
+    [ "${LAT_N[tlschatd-plain]:-$CROWD}" = "$CROWD" ] &&
+        tsv "Latency p99, $PACE lines/s into $CROWD" "tlschatd --plain" "${LAT99[tlschatd-plain]:-}" "ms" lower
     tsv "tlschatd CPU per handshake, one at a time: full vs resumed (TLS 1.3 ticket)" "full" "${RES_CPU[full]:-}" "us" lower
     tsv "tlschatd CPU per handshake, one at a time: full vs resumed (TLS 1.3 ticket)" "resumed" "${RES_CPU[resumed]:-}" "us" lower
     for n in tlschatd ncat socat stunnel; do

@@ -219,6 +219,11 @@ static void service(struct worker *w)
                 loop_timer_set(b->loop, &w->kick, 0, on_kick, w);
                 break;
             }
+            /* Nothing left inside TLS: the loop is level-triggered, so what is
+             * still in the socket wakes us again. Not asking once more saves a
+             * read(2) that would say EAGAIN, per line received. */
+            if (conn_pending(w->conn) == 0)
+                break;
             continue;
         }
         if (conn_again(n))

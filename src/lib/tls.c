@@ -291,6 +291,12 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
                               SSL_MODE_RELEASE_BUFFERS);
     if (t->pad)
         SSL_CTX_set_block_padding(ctx, t->pad);
+    /* Read whole TCP segments, not a record header and then its body: half
+     * the read(2) calls per handshake and per line, and on a receiver that
+     * keeps up, half the ACKs its reads send (make bench). Records read ahead
+     * are counted by conn_pending. The buffer is still given back when empty
+     * (SSL_MODE_RELEASE_BUFFERS). */
+    SSL_CTX_set_read_ahead(ctx, 1);
     if (t->keylog)
         SSL_CTX_set_keylog_callback(ctx, keylog_line);
     if (tls_alpn_setup(ctx, t->server) < 0) {
@@ -318,10 +324,6 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
          * no TLS 1.2 resumption (tls_tickets.c). */
         if (!t->dtls)
             tls_tickets_server_setup(t, ctx);
-        /* Read whole TCP segments, not a record header and then its body: half
-         * the read(2) calls per handshake and per line (make bench). The
-         * buffer is still given back when empty (SSL_MODE_RELEASE_BUFFERS). */
-        SSL_CTX_set_read_ahead(ctx, 1);
         memcpy(t->crl_warning, warning, sizeof warning);
         tls_cert_expiry_warning(SSL_CTX_get0_certificate(ctx), t->cert_file, t->words.renew, t->cert_warning,
                                 sizeof t->cert_warning);
