@@ -9,12 +9,14 @@
 # Peers (Debian packages): ncat (ncat --ssl --exec /bin/cat, ncat --ssl --chat),
 # socat (OPENSSL-LISTEN,fork EXEC:cat) and stunnel4 (in front of tlschatd --plain).
 # A missing peer is skipped with a note; --install installs the missing ones
-# with apt-get first. --uml: where the open-file limit cannot be raised to
-# BENCH_HOLD, hold them inside user-mode Linux (scripts/lib/hold_uml.sh;
-# apt-get install user-mode-linux), where it can: the memory figures are the
-# same binaries', but it takes ~10 ms a connection (about 20 min for 100,000).
-# Benchmarks only print: nothing here passes or fails on a number. Everything runs on 127.0.0.1; every process started here is stopped
-# at the end and on Ctrl-C (by process group, which is its pid).
+# with apt-get first. --uml (or BENCH_UML=1, for make bench): where the
+# open-file limit cannot be raised to BENCH_HOLD, hold them inside user-mode
+# Linux (scripts/lib/hold_uml.sh; apt-get install user-mode-linux), where it
+# can: the memory figures are the same binaries', but it takes ~10 ms a
+# connection (about 20 min for 100,000).
+# Benchmarks only print: nothing here passes or fails on a number. Everything
+# runs on 127.0.0.1; every process started here is stopped at the end and on
+# Ctrl-C (by process group, which is its pid).
 #
 # Environment: BENCH_SECONDS (default 4) per measurement, BENCH_HOLD (default
 # 100000, or as many as the open-file limit allows) connections to hold,
@@ -41,10 +43,10 @@ CHAT_SENDERS=5
 BENCH=$BUILD/tlschat-bench
 SERVER=$BUILD/tlschatd
 install=0
-uml=0
+uml=${BENCH_UML:-0}
 
 usage() {
-    sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 for arg in "$@"; do
@@ -55,6 +57,11 @@ for arg in "$@"; do
     *) echo "$prog: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
+
+if [ "$uml" = 1 ] && [ "$install" = 0 ] && ! command -v linux.uml >/dev/null 2>&1; then
+    echo "$prog: --uml needs user-mode Linux: apt-get install user-mode-linux (or scripts/install-deps.sh --bench), or add --install" >&2
+    exit 1
+fi
 
 for f in "$BENCH" "$SERVER"; do
     if [ ! -x "$f" ]; then
@@ -127,6 +134,7 @@ have ncat || missing+=(ncat)
 have socat || missing+=(socat)
 have stunnel4 || have stunnel || missing+=(stunnel4)
 have openssl || missing+=(openssl)
+[ "$uml" = 1 ] && ! have linux.uml && missing+=(user-mode-linux)
 if [ ${#missing[@]} -gt 0 ] && [ "$install" = 1 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "$prog: installing ${missing[*]} needs root: run 'sudo scripts/bench.sh --install', or 'scripts/install-deps.sh --bench' and then 'make bench'." >&2
@@ -437,7 +445,7 @@ done
 # included. Goal: p99 <= 10 ms. tlschatd --plain runs the same room without
 # TLS: what the kernel's write(2) and read(2) alone leave of the goal here.
 echo
-echo "== latency under load: $PACE lines/s into a room of $CROWD TLS clients ($PACE_SENDERS senders, ${SECS} s)"
+echo "== latency under load: $PACE lines/s into a room of $CROWD clients ($PACE_SENDERS senders, ${SECS} s; TLS, and --plain beside it)"
 declare -A LAT50 LAT99 LATMAX LAT_N
 for kind in tlschatd-chat tlschatd-plain-chat ncat-chat; do
     name=${kind%-chat}
@@ -494,15 +502,18 @@ hold_run() { # kind name [--plain]
 # The same inside user-mode Linux (--uml): its kernel's figures, not this one's,
 # and no "after they left" (the server stops with the run).
 hold_run_uml() {
-    local name f line figures
+    local name f line figures hpid
     mkdir -p "$tmp/uml-certs" && cp "$CA" "$CRT" "$KEY" "$tmp/uml-certs/" || return 1
-    if ! scripts/lib/hold_uml.sh "$HOLD" "$tmp/bin" "$tmp/uml-certs" "$tmp/uml"; then
-        echo "   the run inside user-mode Linux failed (above)"
-        return 1
-    fi
+    # In its own session, so that Ctrl-C (cleanup) stops it and its kernel.
+    setsid scripts/lib/hold_uml.sh "$HOLD" "$tmp/bin" "$tmp/uml-certs" "$tmp/uml" &
+    hpid=$!
+    pids+=("$hpid")
+    wait "$hpid" || echo "   the run inside user-mode Linux did not finish both (above)"
+    forget "$hpid"
     for name in tlschatd tlschatd-plain; do
         f=$tmp/uml/tls.txt
         [ "$name" = tlschatd-plain ] && f=$tmp/uml/plain.txt
+        [ -s "$f" ] || continue
         line=$(grep 'event=established' "$f") figures=$(grep 'rss0=' "$f")
         echo "   $line"
         local rss0 rss1 slab0 slab1 est
@@ -511,7 +522,7 @@ hold_run_uml() {
         [ "${est:-0}" -gt 0 ] && awk -v a="$slab0" -v b="$slab1" -v e="$est" 'BEGIN {
             printf "   kernel slab (user-mode Linux) %.1f MB -> %.1f MB: %.1f KB per connection, both ends\n",
                 a / 1024, b / 1024, (b - a) / e }'
-        HOLD_RESULT[$name]="$rss0|$rss1|$rss1|${est:-0}|$(kv "$line" all)|$(kv "$figures" fds)|$(kv "$figures" bench_rss)|$(kv "$line" setup_s)"
+        HOLD_RESULT[$name]="$rss0|$rss1||${est:-0}|$(kv "$line" all)|$(kv "$figures" fds)|$(kv "$figures" bench_rss)|$(kv "$line" setup_s)"
     done
 }
 declare -A HOLD_RESULT
@@ -641,7 +652,8 @@ for name in tlschatd tlschatd-plain; do
         printf "   %-15s established %s of %s (all=%s) in %s s; server VmRSS %.1f MB idle -> %.1f MB held",
             n, e, want, all, s, r0 / 1024, r1 / 1024
         if (e > 0) printf " = %.1f KB per client", (r1 - r0) / e
-        printf "; %.1f MB after they left; server fds %s; bench VmRSS %.1f MB\n", r2 / 1024, fds, brss / 1024
+        if (r2 != "") printf "; %.1f MB after they left", r2 / 1024
+        printf "; server fds %s; bench VmRSS %.1f MB\n", fds, brss / 1024
     }'
 done
 echo
@@ -707,8 +719,9 @@ results=$resdir/results.tsv
         tsv "Chat lines delivered/s ($CHAT_CLIENTS clients)" "$label" "${CH[$n]:-}" "lines/s" higher
     done
     # The same room without TLS, beside the two above in the latency panel.
-    [ "${LAT_N[tlschatd-plain]:-$CROWD}" = "$CROWD" ] &&
-        tsv "Latency p99, $PACE lines/s into $CROWD" "tlschatd --plain" "${LAT99[tlschatd-plain]:-}" "ms" lower
+    label="tlschatd --plain"
+    [ "${LAT_N[tlschatd-plain]:-$CROWD}" = "$CROWD" ] || label="$label (only ${LAT_N[tlschatd-plain]} in)"
+    tsv "Latency p99, $PACE lines/s into $CROWD" "$label" "${LAT99[tlschatd-plain]:-}" "ms" lower
     tsv "tlschatd CPU per handshake, one at a time: full vs resumed (TLS 1.3 ticket)" "full" "${RES_CPU[full]:-}" "us" lower
     tsv "tlschatd CPU per handshake, one at a time: full vs resumed (TLS 1.3 ticket)" "resumed" "${RES_CPU[resumed]:-}" "us" lower
     for n in tlschatd ncat socat stunnel; do

@@ -361,12 +361,25 @@ static int session_loop(struct session *s)
     const struct client_options *o = s->o;
     int rc = 1;
     int fd = conn_fd(s->conn);
+    int drained = 0;
     net_set_nonblocking(fd, 1);
     for (;;) {
         if (s->ui)
             tui_flush(s->ui); /* keys taken, lines drawn, before anything is sent or waited for */
         if (!send_pending(s, &rc))
             return rc;
+        /* The handshake reads ahead: lines the server sent right behind its
+         * Finished (TLS 1.2) may wait in OpenSSL's buffer, where poll cannot
+         * see them. Once read here, every later read goes on to CONN_WANT_READ
+         * and leaves nothing whole behind. */
+        if (!drained) {
+            drained = 1;
+            if (conn_pending(s->conn) > 0) {
+                if (!receive(s, &rc))
+                    return rc;
+                continue;
+            }
+        }
         struct pollfd p[2] = {{.fd = fd, .events = poll_events(conn_events(s->conn, 1, unsent(s) > 0))},
                               {.fd = STDIN_FILENO, .events = POLLIN}};
         int nfds = (!s->input_done && !s->nick_pending &&

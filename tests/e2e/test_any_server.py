@@ -60,6 +60,54 @@ class LineServer:
         self.thread.join(TIMEOUT)
 
 
+class FinishedAndLineTogether:
+    """A one-connection TLS 1.2 server whose Finished and first line leave in
+    one TCP segment (memory BIOs), so that a client reading ahead gets the line
+    in the same read(2) as the end of its handshake. Then it waits for the
+    client to go."""
+
+    def __init__(self, line):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        self.ctx.load_cert_chain(cert("server.crt"), cert("server.key"))
+        self.line = line
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.lsock.settimeout(TIMEOUT)
+        self.port = self.lsock.getsockname()[1]
+        self.error = None
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.lsock.accept()
+            conn.settimeout(TIMEOUT)
+            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+            tls = self.ctx.wrap_bio(incoming, outgoing, server_side=True)
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    conn.sendall(outgoing.read())
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    incoming.write(chunk)
+            tls.write(self.line)
+            conn.sendall(outgoing.read())  # the Finished and the line, together
+            while conn.recv(65536):
+                pass
+        except (ssl.SSLError, OSError) as e:
+            self.error = e
+
+    def close(self):
+        self.lsock.close()
+        self.thread.join(TIMEOUT)
+
+
 class AnyLineServer(Case):
     def peer(self, **kw):
         p = LineServer(**kw)
@@ -73,6 +121,17 @@ class AnyLineServer(Case):
         self.assertEqual(out, "hello from python\necho: hi there\necho: close\n")
         p.close()
         self.assertEqual(p.received, ["hi there", "close"])
+
+    def test_a_line_that_came_with_the_handshake_is_printed_at_once(self):
+        # Found in review: with read-ahead, the line waited unseen in OpenSSL's
+        # buffer until the user typed something.
+        p = FinishedAndLineTogether(b"hello behind the Finished\n")
+        self.addCleanup(p.close)
+        c = self.proc(tlschat_argv(p.port, "-q", "--tls-max", "1.2"), name="tlschat")
+        c.wait_line(r"^hello behind the Finished$", "out")
+        c.close_stdin()
+        self.assertEqual(c.wait(), 0, c.text())
+        self.assertIsNone(p.error)
 
     def test_message_to_a_python_server_that_says_nothing(self):
         p = self.peer(answer=False)
