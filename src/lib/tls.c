@@ -292,10 +292,10 @@ static SSL_CTX *make_ctx(struct tls *t, char *err, size_t errlen)
     if (t->pad)
         SSL_CTX_set_block_padding(ctx, t->pad);
     /* Read whole TCP segments, not a record header and then its body: half
-     * the read(2) calls per handshake and per line, and on a receiver that
-     * keeps up, half the ACKs its reads send (make bench). Records read ahead
-     * are counted by conn_pending. The buffer is still given back when empty
-     * (SSL_MODE_RELEASE_BUFFERS). */
+     * the read(2) calls per handshake and per line (make bench). Records read
+     * ahead are invisible to poll: conn_pending counts them, and a program
+     * that polls asks it (tlschat once after its handshake, conn_ready always).
+     * The buffer is still given back when empty (SSL_MODE_RELEASE_BUFFERS). */
     SSL_CTX_set_read_ahead(ctx, 1);
     if (t->keylog)
         SSL_CTX_set_keylog_callback(ctx, keylog_line);

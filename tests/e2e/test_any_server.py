@@ -60,52 +60,40 @@ class LineServer:
         self.thread.join(TIMEOUT)
 
 
-class FinishedAndLineTogether:
+class FinishedAndLineTogether(LineServer):
     """A one-connection TLS 1.2 server whose Finished and first line leave in
     one TCP segment (memory BIOs), so that a client reading ahead gets the line
     in the same read(2) as the end of its handshake. Then it waits for the
     client to go."""
 
     def __init__(self, line):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-        self.ctx.load_cert_chain(cert("server.crt"), cert("server.key"))
         self.line = line
-        self.lsock = socket.socket()
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(1)
-        self.lsock.settimeout(TIMEOUT)
-        self.port = self.lsock.getsockname()[1]
-        self.error = None
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__()
+        self.ctx.maximum_version = ssl.TLSVersion.TLSv1_2  # before anyone connects
 
     def _serve(self):
         try:
             conn, _ = self.lsock.accept()
-            conn.settimeout(TIMEOUT)
-            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-            tls = self.ctx.wrap_bio(incoming, outgoing, server_side=True)
-            while True:
-                try:
-                    tls.do_handshake()
-                    break
-                except ssl.SSLWantReadError:
-                    conn.sendall(outgoing.read())
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    incoming.write(chunk)
-            tls.write(self.line)
-            conn.sendall(outgoing.read())  # the Finished and the line, together
-            while conn.recv(65536):
-                pass
+            with conn:
+                conn.settimeout(TIMEOUT)
+                incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+                tls = self.ctx.wrap_bio(incoming, outgoing, server_side=True)
+                while True:
+                    try:
+                        tls.do_handshake()
+                        break
+                    except ssl.SSLWantReadError:
+                        conn.sendall(outgoing.read())
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            return
+                        incoming.write(chunk)
+                tls.write(self.line)
+                conn.sendall(outgoing.read())  # the Finished and the line, together
+                while conn.recv(65536):
+                    pass
         except (ssl.SSLError, OSError) as e:
             self.error = e
-
-    def close(self):
-        self.lsock.close()
-        self.thread.join(TIMEOUT)
 
 
 class AnyLineServer(Case):
