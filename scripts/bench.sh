@@ -4,19 +4,14 @@
 # with the same load generator (build/tlschat-bench), and print the ratios.
 #
 #   make bench                        builds, then runs this
-#   scripts/bench.sh [--install] [--uml]   BUILD=build by default
+#   scripts/bench.sh [--install]      BUILD=build by default
 #
 # Peers (Debian packages): ncat (ncat --ssl --exec /bin/cat, ncat --ssl --chat),
 # socat (OPENSSL-LISTEN,fork EXEC:cat) and stunnel4 (in front of tlschatd --plain).
 # A missing peer is skipped with a note; --install installs the missing ones
-# with apt-get first. --uml (or BENCH_UML=1, for make bench): where the
-# open-file limit cannot be raised to BENCH_HOLD, hold them inside user-mode
-# Linux (scripts/lib/hold_uml.sh; apt-get install user-mode-linux), where it
-# can: the memory figures are the same binaries', but it takes ~10 ms a
-# connection (about 20 min for 100,000).
-# Benchmarks only print: nothing here passes or fails on a number. Everything
-# runs on 127.0.0.1; every process started here is stopped at the end and on
-# Ctrl-C (by process group, which is its pid).
+# with apt-get first. Benchmarks only print: nothing here passes or fails on a
+# number. Everything runs on 127.0.0.1; every process started here is stopped
+# at the end and on Ctrl-C (by process group, which is its pid).
 #
 # Environment: BENCH_SECONDS (default 4) per measurement, BENCH_HOLD (default
 # 100000, or as many as the open-file limit allows) connections to hold,
@@ -43,25 +38,18 @@ CHAT_SENDERS=5
 BENCH=$BUILD/tlschat-bench
 SERVER=$BUILD/tlschatd
 install=0
-uml=${BENCH_UML:-0}
 
 usage() {
-    sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 for arg in "$@"; do
     case $arg in
     --install) install=1 ;;
-    --uml) uml=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "$prog: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
-
-if [ "$uml" = 1 ] && [ "$install" = 0 ] && ! command -v linux.uml >/dev/null 2>&1; then
-    echo "$prog: --uml needs user-mode Linux: apt-get install user-mode-linux (or scripts/install-deps.sh --bench), or add --install" >&2
-    exit 1
-fi
 
 for f in "$BENCH" "$SERVER"; do
     if [ ! -x "$f" ]; then
@@ -110,15 +98,10 @@ fi
 if [ "$hard" = unlimited ]; then ulimit -n 1048576 2>/dev/null || true; else ulimit -n "$hard"; fi
 nofile=$(ulimit -n)
 HOLD_WANTED=$HOLD
-HOLD_IN_UML=0
-if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((HOLD + 200)) ] && [ "$uml" = 1 ]; then
-    HOLD_IN_UML=1
-    HOLD_NOTE="the open-file hard limit here is $nofile and cannot be raised: the $HOLD are held inside user-mode Linux (--uml), where root may raise it; same binaries and libraries, so the same bytes, but every system call goes through ptrace: its setup time is not comparable"
-    echo "$prog: note: $HOLD_NOTE" >&2
-elif [ "$nofile" != unlimited ] && [ "$nofile" -lt $((HOLD + 200)) ]; then
+if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((HOLD + 200)) ]; then
     HOLD=$((nofile - 200))
     [ "$HOLD" -ge 1 ] || HOLD=1
-    HOLD_NOTE="held $HOLD, not $HOLD_WANTED: the open-file hard limit is $nofile and cannot be raised here (it takes root with CAP_SYS_RESOURCE, or LimitNOFILE=/limits.conf; or run with --uml)"
+    HOLD_NOTE="held $HOLD, not $HOLD_WANTED: the open-file hard limit is $nofile and cannot be raised here (it takes root with CAP_SYS_RESOURCE, or LimitNOFILE=/limits.conf)"
     echo "$prog: note: $HOLD_NOTE" >&2
 fi
 read -r port_lo port_hi </proc/sys/net/ipv4/ip_local_port_range
@@ -134,7 +117,6 @@ have ncat || missing+=(ncat)
 have socat || missing+=(socat)
 have stunnel4 || have stunnel || missing+=(stunnel4)
 have openssl || missing+=(openssl)
-[ "$uml" = 1 ] && ! have linux.uml && missing+=(user-mode-linux)
 if [ ${#missing[@]} -gt 0 ] && [ "$install" = 1 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "$prog: installing ${missing[*]} needs root: run 'sudo scripts/bench.sh --install', or 'scripts/install-deps.sh --bench' and then 'make bench'." >&2
@@ -499,44 +481,14 @@ hold_run() { # kind name [--plain]
             a / 1024, b / 1024, (b - a) / e }'
     HOLD_RESULT[$name]="$rss0|$rss1|$rss2|${est:-0}|$(kv "$line" all)|$fds|$brss|$(kv "$line" setup_s)"
 }
-# The same inside user-mode Linux (--uml): its kernel's figures, not this one's,
-# and no "after they left" (the server stops with the run).
-hold_run_uml() {
-    local name f line figures hpid
-    mkdir -p "$tmp/uml-certs" && cp "$CA" "$CRT" "$KEY" "$tmp/uml-certs/" || return 1
-    # In its own session, so that Ctrl-C (cleanup) stops it and its kernel.
-    setsid scripts/lib/hold_uml.sh "$HOLD" "$tmp/bin" "$tmp/uml-certs" "$tmp/uml" &
-    hpid=$!
-    pids+=("$hpid")
-    wait "$hpid" || echo "   the run inside user-mode Linux did not finish both (above)"
-    forget "$hpid"
-    for name in tlschatd tlschatd-plain; do
-        f=$tmp/uml/tls.txt
-        [ "$name" = tlschatd-plain ] && f=$tmp/uml/plain.txt
-        [ -s "$f" ] || continue
-        line=$(grep 'event=established' "$f") figures=$(grep 'rss0=' "$f")
-        echo "   $line"
-        local rss0 rss1 slab0 slab1 est
-        rss0=$(kv "$figures" rss0) rss1=$(kv "$figures" rss1) slab0=$(kv "$figures" slab0) slab1=$(kv "$figures" slab1)
-        est=$(kv "$line" established)
-        [ "${est:-0}" -gt 0 ] && awk -v a="$slab0" -v b="$slab1" -v e="$est" 'BEGIN {
-            printf "   kernel slab (user-mode Linux) %.1f MB -> %.1f MB: %.1f KB per connection, both ends\n",
-                a / 1024, b / 1024, (b - a) / e }'
-        HOLD_RESULT[$name]="$rss0|$rss1||${est:-0}|$(kv "$line" all)|$(kv "$figures" fds)|$(kv "$figures" bench_rss)|$(kv "$line" setup_s)"
-    done
-}
 declare -A HOLD_RESULT
 echo
 echo "== $HOLD concurrent clients held on tlschatd --mode echo (each handshakes, sends a line, gets it back, stays;"
 echo "   the bench then keeps only the socket; from $SOURCES source address(es))"
 [ -z "${HOLD_NOTE:-}" ] || echo "   note: $HOLD_NOTE"
-if [ "$HOLD_IN_UML" = 1 ]; then
-    hold_run_uml
-else
-    hold_run tlschatd-hold tlschatd
-    echo "   the same, plaintext (tlschatd --plain), to separate the TLS share:"
-    hold_run tlschatd-plain tlschatd-plain
-fi
+hold_run tlschatd-hold tlschatd
+echo "   the same, plaintext (tlschatd --plain), to separate the TLS share:"
+hold_run tlschatd-plain tlschatd-plain
 
 # Join storm: STORM TLS clients join one chat room and say nothing (the bench's
 # empty line is ignored by the room), then all leave at once. Server CPU for the
@@ -652,8 +604,7 @@ for name in tlschatd tlschatd-plain; do
         printf "   %-15s established %s of %s (all=%s) in %s s; server VmRSS %.1f MB idle -> %.1f MB held",
             n, e, want, all, s, r0 / 1024, r1 / 1024
         if (e > 0) printf " = %.1f KB per client", (r1 - r0) / e
-        if (r2 != "") printf "; %.1f MB after they left", r2 / 1024
-        printf "; server fds %s; bench VmRSS %.1f MB\n", fds, brss / 1024
+        printf "; %.1f MB after they left; server fds %s; bench VmRSS %.1f MB\n", r2 / 1024, fds, brss / 1024
     }'
 done
 echo

@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: ISC
 # Installs the Debian packages tlschat needs to build and test, only those missing.
 #   scripts/install-deps.sh          build, tests, lint, fuzz (as root, or through sudo)
-#   scripts/install-deps.sh --bench  also the peers that 'make bench' compares with,
-#                                    python3-matplotlib for its chart, and user-mode-linux
-#                                    (scripts/bench.sh --uml: 100,000 held where the limit is lower)
+#   scripts/install-deps.sh --bench  also the peers that 'make bench' compares with, and
+#                                    python3-matplotlib for its chart
 # Never asks a question: tshark's "may non-root users capture?" is answered No.
 set -euo pipefail
 
@@ -22,9 +21,9 @@ pkgs=(gcc make pkg-config libssl-dev libcmocka-dev libncurses-dev openssl ca-cer
       tshark wireshark-common procps util-linux iproute2 man-db systemd cppcheck clang-tidy
       clang libclang-rt-dev llvm qrencode zbar-tools)
 case "${1:-}" in
-    --bench) pkgs+=(ncat socat stunnel4 python3-matplotlib user-mode-linux) ;;
+    --bench) pkgs+=(ncat socat stunnel4 python3-matplotlib) ;;
     "") ;;
-    -h|--help) sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 
