@@ -404,6 +404,20 @@ for kind in tlschatd-echo s_server tlschatd-echo s_server; do
         HSO_CPU[$name]=$(per_op_us "${HSO_MS[$name]}" "${HSO_N[$name]}")
     fi
 done
+# The same one at a time: s_server takes connections one at a time anyway, so
+# only here do both servers go at the same pace beside an equally busy load
+# generator. The steadier of the two ratios on a shared machine.
+echo "   the same, one at a time:"
+declare -A HSO1_CPU HSO1_MS HSO1_N
+for kind in tlschatd-echo s_server tlschatd-echo s_server; do
+    name=${kind%-echo}
+    if run "$kind" "$name" --handshakes 1000000 --handshake-only --duration "$SECS" --concurrency 1 &&
+        [ -n "$CPU_MS" ]; then
+        HSO1_MS[$name]=$((${HSO1_MS[$name]:-0} + CPU_MS))
+        HSO1_N[$name]=$((${HSO1_N[$name]:-0} + $(kv "$LINE" handshakes)))
+        HSO1_CPU[$name]=$(per_op_us "${HSO1_MS[$name]}" "${HSO1_N[$name]}")
+    fi
+done
 # Resumed handshakes ("Wi-Fi drops..."): measured in their own section above
 # (TLS 1.3 resumption, one at a time); summed up at the end and charted.
 
@@ -568,6 +582,7 @@ add_row "server CPU us/delivered line" "ncat --chat" "${CH_CPU[tlschatd]:-}" "${
 add_row "echo lines/s (128 B), TLS vs none" "tlschatd --plain" "${EL[tlschatd,128]:-}" "${EL[tlschatd-plain,128]:-}"
 add_row "echo MB/s (4000 B), TLS vs none" "tlschatd --plain" "${EM[tlschatd,4000]:-}" "${EM[tlschatd-plain,4000]:-}"
 add_row "server CPU us/full handshake" "openssl s_server" "${HSO_CPU[tlschatd]:-}" "${HSO_CPU[s_server]:-}"
+add_row "  the same, 1 at a time" "openssl s_server" "${HSO1_CPU[tlschatd]:-}" "${HSO1_CPU[s_server]:-}"
 [ "${CR_EST[ncat]:-0}" = "$CROWD" ] || CR_SETUP[ncat]='' # not all came in: no time to compare
 add_row "crowd of $CROWD: all in, s" "ncat --chat" "${CR_SETUP[tlschatd]:-}" "${CR_SETUP[ncat]:-}"
 add_row "crowd: server CPU us/join+leave" "ncat --chat" "${CR_CPU[tlschatd]:-}" "${CR_CPU[ncat]:-}"
@@ -656,6 +671,9 @@ results=$resdir/results.tsv
     goal_hs=$(awk -v v="${HSO_CPU[s_server]:-}" 'BEGIN { if (v != "") printf "%.0f", v * 0.6 }')
     tsv "CPU per full TLS 1.3 handshake" tlschatd "${HSO_CPU[tlschatd]:-}" "us" lower "$goal_hs"
     tsv "CPU per full TLS 1.3 handshake" "openssl s_server" "${HSO_CPU[s_server]:-}" "us" lower
+    goal_hs=$(awk -v v="${HSO1_CPU[s_server]:-}" 'BEGIN { if (v != "") printf "%.0f", v * 0.6 }')
+    tsv "CPU per full TLS 1.3 handshake, one at a time" tlschatd "${HSO1_CPU[tlschatd]:-}" "us" lower "$goal_hs"
+    tsv "CPU per full TLS 1.3 handshake, one at a time" "openssl s_server" "${HSO1_CPU[s_server]:-}" "us" lower
     for n in tlschatd ncat; do
         label=$n; [ "$n" = ncat ] && label="ncat --chat"
         # A crowd that did not all come in has no time to show, only a count.
