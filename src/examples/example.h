@@ -93,12 +93,13 @@ static inline void example_parse(struct example *ex, int argc, char **argv, int 
     signal(SIGPIPE, SIG_IGN); /* a peer that left is an error to report, not a reason to die */
 }
 
-/* The SSL layer, or NULL for the tutorials' plain sockets. Exits 1 on failure. */
-static inline struct tls *example_tls(struct example *ex, int server)
+/* The SSL layer (TLS, or DTLS with cfg.dtls), or NULL with the warning for
+ * plaintext when encrypt is 0. Exits 1 on failure. */
+static inline struct tls *example_tls_or_warn(struct example *ex, int server, int encrypt, const char *warning)
 {
     char err[512];
-    if (ex->plain) {
-        fprintf(stderr, "WARNING: --plain: no encryption; anyone on the network can read every message.\n");
+    if (!encrypt) {
+        fprintf(stderr, "%s\n", warning);
         return NULL;
     }
     struct tls *tls = server ? tls_server_new(&ex->cfg, err, sizeof err) : tls_client_new(&ex->cfg, err, sizeof err);
@@ -109,6 +110,13 @@ static inline struct tls *example_tls(struct example *ex, int server)
     if (tls_keylog_warning(tls))
         fprintf(stderr, "%s\n", tls_keylog_warning(tls));
     return tls;
+}
+
+/* The SSL layer, or NULL for the tutorials' plain sockets. Exits 1 on failure. */
+static inline struct tls *example_tls(struct example *ex, int server)
+{
+    return example_tls_or_warn(ex, server, !ex->plain,
+                               "WARNING: --plain: no encryption; anyone on the network can read every message.");
 }
 
 /* Reads until one whole line is in lb; returns 1, or 0 at EOF/error. */

@@ -61,20 +61,9 @@ static inline void udp_parse(struct example *ex, int *dtls, int argc, char **arg
 /* The DTLS context, or NULL for plain UDP (with the warning). Exits 1 on failure. */
 static inline struct tls *udp_tls(struct example *ex, int dtls, int server)
 {
-    char err[512];
-    if (!dtls) {
-        fprintf(stderr, "WARNING: plain UDP: no encryption; anyone on the network can read every message "
-                        "(--dtls encrypts).\n");
-        return NULL;
-    }
-    struct tls *tls = server ? tls_server_new(&ex->cfg, err, sizeof err) : tls_client_new(&ex->cfg, err, sizeof err);
-    if (!tls) {
-        fprintf(stderr, "%s\n", err);
-        exit(1);
-    }
-    if (tls_keylog_warning(tls))
-        fprintf(stderr, "%s\n", tls_keylog_warning(tls));
-    return tls;
+    return example_tls_or_warn(ex, server, dtls,
+                               "WARNING: plain UDP: no encryption; anyone on the network can read every message "
+                               "(--dtls encrypts).");
 }
 
 /* socket + bind (server) or socket + connect (client) on UDP. The fd, or -1

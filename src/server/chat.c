@@ -28,31 +28,35 @@ static size_t format_line(char *out, size_t cap, const char *fmt, va_list ap)
     return n <= 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
-/* One line to one member. */
-__attribute__((format(printf, 3, 4))) static void tell(struct chat_room *r, struct chat_member *to,
-                                                       const char *fmt, ...)
+/* One line to one member; a private one is kept for it to resume, where the
+ * server does. */
+__attribute__((format(printf, 4, 0))) static void tell_v(struct chat_room *r, struct chat_member *to, int private,
+                                                         const char *fmt, va_list ap)
 {
     char out[OUT_MAX];
-    va_list ap;
-    va_start(ap, fmt);
     size_t n = format_line(out, sizeof out, fmt, ap);
-    va_end(ap);
-    r->ops->send(r->ctx, to, out, n);
-}
-
-/* A private line to one member: kept for it to resume, where the server does. */
-__attribute__((format(printf, 3, 4))) static void tell_private(struct chat_room *r, struct chat_member *to,
-                                                               const char *fmt, ...)
-{
-    char out[OUT_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    size_t n = format_line(out, sizeof out, fmt, ap);
-    va_end(ap);
-    if (r->ops->private_line)
+    if (private && r->ops->private_line)
         r->ops->private_line(r->ctx, to, out, n);
     else
         r->ops->send(r->ctx, to, out, n);
+}
+
+__attribute__((format(printf, 3, 4))) static void tell(struct chat_room *r, struct chat_member *to,
+                                                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tell_v(r, to, 0, fmt, ap);
+    va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) static void tell_private(struct chat_room *r, struct chat_member *to,
+                                                               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tell_v(r, to, 1, fmt, ap);
+    va_end(ap);
 }
 
 /* One line to everyone but except. */
