@@ -420,26 +420,34 @@ open_log() {
     fi
 }
 
+# await_listening WHAT PORT LOG: until the server_pid's log (server_log) says
+# "listening on 127.0.0.1:N"; dies if it ends first or after START_TIMEOUT.
+# Sets server_port to N. WHAT names it, PORT is the port asked for, LOG the
+# file to point at.
+await_listening() {
+    local what=$1 port=$2 log=$3 end=$((SECONDS + START_TIMEOUT))
+    until grep -q 'listening on 127\.0\.0\.1:[0-9]' "$server_log" 2>/dev/null; do
+        if ! pid_running "$server_pid"; then
+            die 1 "$what did not start on 127.0.0.1:$port: $(grep -v '^[[:space:]]*$' "$server_log" | tail -n 1)"
+        fi
+        ((SECONDS < end)) || die 1 "$what did not start listening within ${START_TIMEOUT}s (its log: $log)."
+        sleep 0.02
+    done
+    server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$server_log" | head -n 1)
+    [[ -n $server_port ]] || die 1 "could not read the port of $what from its log ($log)."
+}
+
 # start_server NAME LOG PORT ARGS...: sets server_pid, server_port and
 # server_log (where to read LOG back).
 start_server() {
-    local name=$1 log=$2 port=$3 end
+    local name=$1 log=$2 port=$3
     shift 3
     open_log "$log"
     server_log=/proc/$$/fd/$log_fd
     "$TLSCHATD" --listen 127.0.0.1 --port "$port" --mode "$mode" "$@" </dev/null >&"$log_fd" 2>&1 &
     server_pid=$!
     pid_what[$server_pid]="tlschatd ($name)"
-    end=$((SECONDS + START_TIMEOUT))
-    until grep -q 'listening on 127\.0\.0\.1:[0-9]' "$server_log" 2>/dev/null; do
-        if ! pid_running "$server_pid"; then
-            die 1 "tlschatd ($name) did not start on 127.0.0.1:$port: $(grep -v '^[[:space:]]*$' "$server_log" | tail -n 1)"
-        fi
-        ((SECONDS < end)) || die 1 "tlschatd ($name) did not start listening within ${START_TIMEOUT}s (its log: $log)."
-        sleep 0.02
-    done
-    server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$server_log" | head -n 1)
-    [[ -n $server_port ]] || die 1 "could not read the port of tlschatd ($name) from its log."
+    await_listening "tlschatd ($name)" "$port" "$log"
 }
 
 # ---------------------------------------------------------------------------

@@ -14,22 +14,14 @@ UDP_CLIENT=$BUILD/examples/udp-client
 
 # start_udp_server NAME LOG PORT ARGS...: sets server_pid, server_port, server_log.
 start_udp_server() {
-    local name=$1 log=$2 port=$3 end
+    local name=$1 log=$2 port=$3
     shift 3
     open_log "$log"
     server_log=/proc/$$/fd/$log_fd
     "$UDP_SERVER" --host 127.0.0.1 --port "$port" "$@" </dev/null >&"$log_fd" 2>&1 &
     server_pid=$!
     pid_what[$server_pid]="udp-server ($name)"
-    end=$((SECONDS + START_TIMEOUT))
-    until grep -q 'listening on 127\.0\.0\.1:[0-9]' "$server_log" 2>/dev/null; do
-        pid_running "$server_pid" ||
-            die 1 "udp-server ($name) did not start on 127.0.0.1:$port: $(grep -v '^[[:space:]]*$' "$server_log" | tail -n 1)"
-        ((SECONDS < end)) || die 1 "udp-server ($name) did not start within ${START_TIMEOUT}s."
-        sleep 0.02
-    done
-    server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$server_log" | head -n 1)
-    [[ -n $server_port ]] || die 1 "could not read the port of udp-server ($name) from its log."
+    await_listening "udp-server ($name)" "$port" "$log"
 }
 
 # udp_converse NAME PORT ARGS...: udp-client sends the three lines, each after
