@@ -15,7 +15,7 @@ void reconnect_first(struct reconnect *r, const struct conn *c)
     struct tls_summary sum;
     memset(r, 0, sizeof *r);
     if (conn_summary(c, &sum) == 0)
-        snprintf(r->fingerprint, sizeof r->fingerprint, "%s", sum.fingerprint);
+        snprintf(r->spki, sizeof r->spki, "%s", sum.spki);
 }
 
 void reconnect_lost(struct reconnect *r, uint64_t now_ms)
@@ -56,10 +56,12 @@ struct conn *reconnect_connect(struct reconnect *r, const struct client_options 
         *fatal = reconnect_cannot_help(err);
         return NULL;
     }
+    /* The key, not the certificate: a renewal with the same key (gen-certs.sh
+     * --renew) during the outage is the same server, as for pins and known hosts. */
     struct tls_summary sum;
-    if (conn_summary(c, &sum) == 0 && strcmp(sum.fingerprint, r->fingerprint) != 0) {
-        snprintf(err, errlen, "the server now shows another certificate (%s, not %s as when we first connected): "
-                 "not reconnecting; connect again yourself if that is expected", sum.fingerprint, r->fingerprint);
+    if (conn_summary(c, &sum) == 0 && strcmp(sum.spki, r->spki) != 0) {
+        snprintf(err, errlen, "the server now shows another key (%s, not %s as when we first connected): "
+                 "not reconnecting; connect again yourself if that is expected", sum.spki, r->spki);
         conn_close(c);
         *fatal = 1;
         return NULL;

@@ -16,7 +16,7 @@
 struct reconnect {
     unsigned attempt;
     uint64_t lost_ms;      /* when the connection was lost */
-    char fingerprint[80];  /* the server certificate of the first connection ("" in plaintext) */
+    char spki[80];         /* the server key (SPKI) of the first connection ("" in plaintext) */
 };
 
 /* The first connection is up: remember whose certificate it showed. */

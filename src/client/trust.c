@@ -98,6 +98,11 @@ static int changed_key(const struct client_options *o, const struct known_hosts 
 {
     char known[80];
     char words[WORDS_TEXT_MAX];
+    char where[320]; /* HOST:PORT as --forget reads it back: an IPv6 address in brackets */
+    if (strchr(o->host, ':'))
+        snprintf(where, sizeof where, "[%s]:%s", o->host, o->port);
+    else
+        snprintf(where, sizeof where, "%s:%s", o->host, o->port);
     hex_of(kh_key(kh, line), known, sizeof known);
     words_of_spki(kh_key(kh, line), words, sizeof words);
     fprintf(stderr,
@@ -112,10 +117,10 @@ static int changed_key(const struct client_options *o, const struct known_hosts 
             "%s is left as it was. Ask the server's operator for the words of its key\n"
             "(tlschatd prints them at start). Only if they match the offered key, remove the old\n"
             "entry with\n"
-            "  tlschat --known-hosts %s --forget %s:%s\n"
+            "  tlschat --known-hosts %s --forget %s\n"
             "and connect again.\n",
             o->host, o->port, known, words, o->known_hosts, line, t->sum.spki, t->words, o->known_hosts,
-            o->known_hosts, o->host, o->port);
+            o->known_hosts, where);
     fprintf(stderr, "tlschat: refused %s:%s: its key is not the one known in %s:%zu\n", o->host, o->port,
             o->known_hosts, line);
     return -1;
@@ -259,6 +264,10 @@ int trust_forget(const struct client_options *o)
             *colon = '\0';
             port = colon + 1;
         }
+    }
+    if (port && !*port) {
+        fprintf(stderr, "tlschat: --forget '%s' has an empty port: give HOST, HOST:PORT or [IPv6]:PORT\n", o->forget);
+        return 2;
     }
     host_key(h, host, sizeof host);
     struct known_hosts kh;

@@ -54,8 +54,16 @@ void history_add(struct history *h, uint64_t seq, struct msg *line, uint64_t now
                  uint64_t only)
 {
     h->next_seq = seq + 1;
-    if (h->cap == 0 || line->len > h->max_bytes)
+    if (h->cap == 0)
         return;
+    if (line->len > h->max_bytes) {
+        /* Too large to keep: let go at once, and told like any line let go,
+         * so that the sessions away count it as missed. */
+        struct history_entry gone = {.seq = seq, .at_ms = now_ms, .except = except, .only = only, .line = line};
+        if (h->evicted)
+            h->evicted(h->ctx, &gone);
+        return;
+    }
     while (h->count > 0 && (h->count == h->cap || h->bytes + line->len > h->max_bytes))
         evict(h);
     struct history_entry *e = &h->ring[(h->head + h->count) % h->cap];

@@ -11,7 +11,7 @@ import signal
 import tempfile
 
 from cutproxy import CutProxy
-from harness import Case, cert, have, run, tlschat_argv, wait_for
+from harness import GEN_CERTS, TLSCHAT, Case, cert, have, run, tlschat_argv, wait_for
 
 LINE = re.compile(r"^<(\w+)> (\S+)$")
 
@@ -226,3 +226,44 @@ class Tickets(Case):
         bob.wait_line(r"^tlschat: reconnected to 127\.0\.0\.1:\d+ \(\S+\), TLS session resumed$")
         bob.close_stdin()
         self.assertEqual(bob.wait(), 0, bob.text())
+
+
+class ServerKeyAcrossACut(Case):
+    """A reconnect goes only to the server key of the first connection. Found
+    in review: the certificate was compared, so a renewal with the same key
+    during the cut ended the session."""
+
+    def test_renewed_during_a_cut_is_the_same_server_a_new_key_is_not(self):
+        d = tempfile.mkdtemp(prefix="tlschat-rekey-")
+        self.addCleanup(shutil.rmtree, d, True)
+        certs = os.path.join(d, "certs")
+        shutil.copytree(os.path.dirname(cert("ca.crt")), certs)
+        crt, key = os.path.join(certs, "server.crt"), os.path.join(certs, "server.key")
+        srv = self.server("--cert", crt, "--key", key)
+        proxy = CutProxy(srv.port)
+        self.addCleanup(proxy.close)
+        bob = self.proc([TLSCHAT, "--ca", os.path.join(certs, "ca.crt"), "--nick", "bob", "127.0.0.1",
+                         str(proxy.port)], name="tlschat")
+        bob.wait_line(r"^\* welcome, bob: ", "out")
+
+        def reload():
+            at = srv.count()
+            srv.signal(signal.SIGHUP)
+            srv.wait_line(r"SIGHUP: reloaded", start=at)
+
+        # Renewed with the same key (the same CA) while bob is cut off: he comes back.
+        r = run([GEN_CERTS, "--dir", certs, "--renew"])
+        self.assertEqual(r[0], 0, r[2])
+        reload()
+        proxy.cut()
+        bob.wait_line(r"^tlschat: reconnected to 127\.0\.0\.1:\d+ ")
+        # A new key from the same CA: the chain verifies, but it is not the server he joined.
+        os.remove(crt)
+        os.remove(key)
+        r = run([GEN_CERTS, "--dir", certs])
+        self.assertEqual(r[0], 0, r[2])
+        reload()
+        proxy.cut()
+        bob.wait_line(r"^tlschat: the server now shows another key \(sha256:[0-9a-f]{64}, not sha256:[0-9a-f]{64} "
+                      r"as when we first connected\): not reconnecting; connect again yourself if that is expected$")
+        self.assertEqual(bob.wait(), 1, bob.text())

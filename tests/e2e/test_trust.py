@@ -239,6 +239,25 @@ class Trust(Case):
         rc, _, err = self.client("--tofu", "-m", "x", "127.0.0.1", str(srv.port))
         self.assertEqual(rc, 0, err)
 
+    def test_changed_key_of_an_ipv6_server_names_the_forget_that_works(self):
+        # Found in review: the hint said "--forget ::1:PORT", which --forget reads
+        # as a bare IPv6 address with no port, and forgot nothing.
+        srv = self.my_server(listen="::1")
+        rc, _, err = self.client("--tofu", "-m", "x", "::1", str(srv.port))
+        self.assertEqual(rc, 0, err)
+        other = os.path.join(self.top, "other")
+        r = subprocess.run([GEN_CERTS, "--dir", other], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in ("server.crt", "server.key"):
+            shutil.copy(os.path.join(other, name), os.path.join(self.certs, name))
+        self.reload(srv)
+        rc, _, err = self.client("-m", "secret", "::1", str(srv.port))
+        self.assertEqual(rc, 1, err)
+        self.assertIn(f"tlschat --known-hosts {self.kh} --forget [::1]:{srv.port}\n", err)
+        rc, out, err = self.client("--forget", f"[::1]:{srv.port}", input="")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out, f"forgot ::1 port {srv.port} (1 entry) in {self.kh}\n")
+
     def test_bad_known_hosts_files_are_refused_with_the_line(self):
         srv = self.my_server()
         os.makedirs(os.path.dirname(self.kh), mode=0o700)
@@ -311,6 +330,9 @@ class Trust(Case):
                  ([TLSCHAT, "--tofu", "--insecure", "localhost"], "tlschat: --tofu is for servers"),
                  ([TLSCHAT, "--forget", "localhost", "extra"], "tlschat: --forget takes one HOST"),
                  ([TLSCHAT, "--forget", "a", "--show-cert", "b"], "tlschat: --forget and --show-cert are two"),
+                 ([TLSCHAT, "--forget", "[::1"], "tlschat: --forget '[::1' is not HOST, HOST:PORT or [IPv6]:PORT"),
+                 ([TLSCHAT, "--forget", "localhost:"], "tlschat: --forget 'localhost:' has an empty port"),
+                 ([TLSCHAT, "--forget", "[::1]:"], "tlschat: --forget '[::1]:' has an empty port"),
                  ([TLSCHAT, "--show-cert", "x.crt", "h", "99999"], "tlschat: PORT"),
                  ([TLSCHAT, "tlschat://127.0.0.1:8443/", "9000"], "tlschat: a join address names the port itself"),
                  ([TLSCHAT, "--pin", "sha256:" + "1" * 64, f"tlschat://h/?pin=sha256:{'2' * 64}"],

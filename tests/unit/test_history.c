@@ -73,11 +73,15 @@ static void test_byte_bound_drops_the_oldest(void **state)
     assert_true(h.bytes <= 20);
     assert_int_equal(h.count, 2);
     assert_int_equal(history_oldest(&h), 4);
-    /* A line larger than the whole bound is numbered, never kept. */
+    /* A line larger than the whole bound is numbered, never kept, and let go
+     * as it comes (so that sessions away count it as missed): the kept ones stay. */
     char big[64];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
+    evictions = 0;
+    h.evicted = count_evicted;
     assert_int_equal(add(&h, big, 0, 0, 0), 6);
+    assert_int_equal(evictions, 1);
     assert_int_equal(h.count, 2);
     assert_int_equal(history_next_seq(&h), 7);
     history_free(&h);
