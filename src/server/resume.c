@@ -83,7 +83,20 @@ static void away_free(struct server *s, struct rsession *r)
 /* The oldest session gone away ends (expired, or the server keeps too many). */
 static void away_free_oldest(struct server *s)
 {
-    away_free(s, s->sessions.away_head);
+    struct sessions *t = &s->sessions;
+    struct rsession *r = t->away_head;
+    t->away_head = r->away_next;
+    if (t->away_head)
+        t->away_head->away_prev = NULL;
+    else
+        t->away_tail = NULL;
+    r->away_next = NULL;
+    t->naway--;
+    if (r->from) {
+        r->from->sessions--;
+        addr_table_release(&s->addrs, r->from);
+    }
+    forget(s, r);
 }
 
 static void session_free(struct server *s, struct rsession *r)
